@@ -1,0 +1,166 @@
+package acctest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/provider"
+)
+
+// Names of the objects every test control plane is seeded with.
+const (
+	OrgName         = "Acme"
+	OtherOrgName    = "Globex"
+	AppSlug         = "acme-web"
+	SecondAppSlug   = "acme-api"
+	OtherOrgAppSlug = "globex-web"
+)
+
+// ControlPlane is a reference control plane serving on a loopback port for
+// one test, with a fresh database and a seeded organisation.
+type ControlPlane struct {
+	URL        string
+	Token      string // token of a member of OrgName
+	OtherToken string // token of a member of OtherOrgName only
+	Server     *controlplane.Server
+	Seed       *controlplane.BootstrapResult
+	Requests   *RequestLog
+}
+
+// StartControlPlane starts a control plane for t and stops it when t ends.
+func StartControlPlane(t testing.TB) *ControlPlane {
+	t.Helper()
+	requests := &RequestLog{}
+	srv, err := controlplane.New(context.Background(), controlplane.Config{
+		DBPath:        filepath.Join(t.TempDir(), "control-plane.db"),
+		EncryptionKey: randomBytes(t, 32),
+		Dev:           true,
+		Middleware:    []func(http.Handler) http.Handler{requests.Middleware},
+	})
+	if err != nil {
+		t.Fatalf("start control plane: %v", err)
+	}
+	token, otherToken := "acc-"+hex.EncodeToString(randomBytes(t, 16)), "acc-"+hex.EncodeToString(randomBytes(t, 16))
+	seed, err := srv.Bootstrap(context.Background(), testSeed(token, otherToken))
+	if err != nil {
+		t.Fatalf("bootstrap control plane: %v", err)
+	}
+	httpServer := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		httpServer.Close()
+		srv.Close()
+	})
+	return &ControlPlane{URL: httpServer.URL, Token: token, OtherToken: otherToken, Server: srv, Seed: seed, Requests: requests}
+}
+
+func testSeed(token, otherToken string) controlplane.Seed {
+	return controlplane.Seed{Organisations: []controlplane.SeedOrganisation{
+		{
+			Name:  OrgName,
+			Users: []controlplane.SeedUser{{Email: "ada@acme.test", FirstName: "Ada", LastName: "Lovelace", Token: token}},
+			Applications: []controlplane.SeedApplication{
+				{Slug: AppSlug, Name: "Acme website", Environments: []controlplane.SeedEnvironment{
+					{Slug: "test", Branch: "develop"}, {Slug: "live", Branch: "main"},
+				}},
+				{Slug: SecondAppSlug, Name: "Acme API"},
+			},
+		},
+		{
+			Name:         OtherOrgName,
+			Users:        []controlplane.SeedUser{{Email: "grace@globex.test", FirstName: "Grace", LastName: "Hopper", Token: otherToken}},
+			Applications: []controlplane.SeedApplication{{Slug: OtherOrgAppSlug, Name: "Globex website"}},
+		},
+	}}
+}
+
+// AppID is the UUID of a seeded application.
+func (cp *ControlPlane) AppID(slug string) string { return cp.Seed.Applications[slug] }
+
+// OrgID is the UUID of a seeded organisation.
+func (cp *ControlPlane) OrgID(name string) string { return cp.Seed.Organisations[name] }
+
+// ProviderBlock is HCL configuring the provider for this control plane.
+func (cp *ControlPlane) ProviderBlock() string {
+	return fmt.Sprintf("provider \"divio\" {\n  api_url   = %q\n  api_token = %q\n}\n", cp.URL, cp.Token)
+}
+
+// Client is an API client for out-of-band changes and destroy checks; it
+// does not retry, so a failure shows at once.
+func (cp *ControlPlane) Client() *divioapi.Client {
+	client, err := divioapi.New(divioapi.Config{BaseURL: cp.URL, Token: cp.Token, RetryMax: -1})
+	if err != nil {
+		panic(err) // the URL comes from httptest and is always valid
+	}
+	return client
+}
+
+// ProtoV6ProviderFactories serves the provider in-process to the CLI.
+func ProtoV6ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"divio": providerserver.NewProtocol6WithError(provider.New("acctest")()),
+	}
+}
+
+// RequestLog records every request the control plane receives, so tests
+// can count the requests a CLI operation costs.
+type RequestLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// Middleware records "METHOD /path/" of each request.
+func (l *RequestLog) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		l.lines = append(l.lines, r.Method+" "+r.URL.Path)
+		l.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Mark returns a position; Since(mark) lists the requests after it.
+func (l *RequestLog) Mark() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.lines)
+}
+
+// Since returns the requests recorded after mark.
+func (l *RequestLog) Since(mark int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines[mark:]...)
+}
+
+// CountPrefix counts requests in lines that start with prefix ("GET /apps/v3/deploy-keys/").
+func CountPrefix(lines []string, prefix string) int {
+	n := 0
+	for _, line := range lines {
+		if strings.HasPrefix(line, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func randomBytes(t testing.TB, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,176 @@
+// Command demo is `make demo`: it builds the provider and the reference
+// control plane, starts the control plane with the quickstart seed, points a
+// Terraform-compatible CLI at the freshly built provider through
+// dev_overrides, applies examples/quickstart and prints its outputs. Nothing
+// is left running and nothing is written outside a temporary directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// demoToken is the token in examples/quickstart/bootstrap.json.
+const demoToken = "demo-token-change-me"
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo failed:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cli := os.Getenv("TF_CLI")
+	if cli == "" {
+		cli = "bin/tofu"
+	}
+	cli, err := filepath.Abs(cli)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "divio-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	binDir := filepath.Join(work, "bin")
+
+	step("building the provider and the control plane")
+	if err := command(ctx, "", nil, "go", "build", "-o", binDir+"/", ".", "./internal/cmd/divio-control-plane").Run(); err != nil {
+		return fmt.Errorf("go build: %w", err)
+	}
+
+	step("starting the reference control plane")
+	readyFile := filepath.Join(work, "ready")
+	server := command(ctx, "", nil, filepath.Join(binDir, "divio-control-plane"), "serve", "--dev",
+		"--db", filepath.Join(work, "control-plane.db"), "--listen", "127.0.0.1:0",
+		"--bootstrap", "examples/quickstart/bootstrap.json", "--ready-file", readyFile)
+	server.Stdout, server.Stderr = io.Discard, prefixWriter("control-plane: ")
+	if err := server.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		step("stopping the control plane")
+		server.Process.Signal(syscall.SIGTERM)
+		server.Wait()
+	}()
+	apiURL, err := waitForReadyFile(ctx, readyFile, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Println("   listening on", apiURL)
+
+	configDir := filepath.Join(work, "config")
+	if err := copyDir("examples/quickstart", configDir); err != nil {
+		return err
+	}
+	cliConfig := filepath.Join(work, "cli.tfrc")
+	if err := os.WriteFile(cliConfig, []byte(devOverrides(binDir)), 0o600); err != nil {
+		return err
+	}
+	env := []string{
+		"TF_CLI_CONFIG_FILE=" + cliConfig,
+		"TF_IN_AUTOMATION=1",
+		"CHECKPOINT_DISABLE=1",
+		"DIVIO_API_URL=" + apiURL,
+		"DIVIO_API_TOKEN=" + demoToken,
+	}
+	for _, args := range [][]string{
+		{"init", "-input=false", "-no-color"},
+		{"apply", "-auto-approve", "-input=false", "-no-color"},
+		{"output", "-no-color"},
+	} {
+		step(filepath.Base(cli) + " " + args[0])
+		if err := command(ctx, configDir, env, cli, args...).Run(); err != nil {
+			return fmt.Errorf("%s %s: %w", filepath.Base(cli), args[0], err)
+		}
+	}
+	return nil
+}
+
+// devOverrides is a CLI configuration that makes both registries' address of
+// the provider resolve to the binary just built.
+func devOverrides(binDir string) string {
+	return fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "registry.terraform.io/divio-community/divio" = %[1]q
+    "registry.opentofu.org/divio-community/divio" = %[1]q
+  }
+  direct {}
+}
+`, binDir)
+}
+
+func command(ctx context.Context, dir string, env []string, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	return cmd
+}
+
+func waitForReadyFile(ctx context.Context, path string, timeout time.Duration) (string, error) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			return strings.TrimSpace(string(b)), nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return "", errors.New("the control plane did not start within " + timeout.String())
+}
+
+func copyDir(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func step(msg string) { fmt.Println("==> " + msg) }
+
+// prefixWriter labels the control plane's log lines in the demo's output.
+type prefixWriter string
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if line != "" {
+			fmt.Fprint(os.Stderr, string(p)+line)
+		}
+	}
+	return len(b), nil
+}

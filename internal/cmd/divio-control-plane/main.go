@@ -1,0 +1,260 @@
+// Command divio-control-plane runs the reference control plane: the API
+// the Terraform provider talks to, stored in one SQLite file.
+//
+//	divio-control-plane serve --dev --db ./.tmp/cp.db --listen 127.0.0.1:8765 --bootstrap seed.json
+//	divio-control-plane bootstrap --db ./.tmp/cp.db seed.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane"
+	"github.com/divio-community/terraform-provider-divio/internal/sealbox"
+)
+
+const usage = `usage:
+  divio-control-plane serve --db FILE [--listen ADDR] [--encryption-key-file FILE] [--bootstrap SEED] [--ready-file FILE] [--dev]
+  divio-control-plane bootstrap --db FILE SEED
+
+Run "divio-control-plane serve -h" or "divio-control-plane bootstrap -h" for the flags.
+`
+
+// shutdownTimeout is how long in-flight requests may take after a signal.
+const shutdownTimeout = 10 * time.Second
+
+// usageError is a mistake in the command line: exit status 2, with usage.
+type usageError struct{ message string }
+
+func (e usageError) Error() string { return e.message }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	var err error
+	command := ""
+	if len(args) > 0 {
+		command, args = args[0], args[1:]
+	}
+	switch command {
+	case "serve":
+		err = serve(args, logger, stderr)
+	case "bootstrap":
+		err = bootstrap(args, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "":
+		err = usageError{"missing command"}
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q", command)}
+	}
+	var usageErr usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usageErr):
+		fmt.Fprintf(stderr, "divio-control-plane: %v\n%s", err, usage)
+		return 2
+	default:
+		logger.Error("divio-control-plane failed", "error", err)
+		return 1
+	}
+}
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones.
+func parseArgs(flags *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		if flags.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, flags.Arg(0))
+		args = flags.Args()[1:]
+	}
+}
+
+func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
+	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	listen := flags.String("listen", "127.0.0.1:8765", "address to listen on; port 0 picks a free port")
+	dbPath := flags.String("db", "", "SQLite database file, created if absent (required)")
+	keyFile := flags.String("encryption-key-file", "",
+		"file holding the base64 of 32 random bytes that encrypt secrets at rest (required without --dev; with --dev it defaults to <db>.key, created if absent)")
+	seedFile := flags.String("bootstrap", "", "seed file to apply at start")
+	readyFile := flags.String("ready-file", "", "file to write the base URL to once the server listens")
+	dev := flags.Bool("dev", false, "development mode: plain HTTP on loopback, Git remotes on loopback allowed")
+	positional, err := parseArgs(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return usageError{fmt.Sprintf("serve takes no arguments, got %q", positional)}
+	}
+	if *dbPath == "" {
+		return usageError{"serve needs --db"}
+	}
+	if *readyFile != "" {
+		// A ready file left by an earlier run must not be taken for this one's.
+		if err := os.Remove(*readyFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		defer os.Remove(*readyFile)
+	}
+	if err := os.MkdirAll(filepath.Dir(*dbPath), 0o700); err != nil {
+		return err
+	}
+	key, err := loadEncryptionKey(*keyFile, *dbPath, *dev, logger)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	server, err := controlplane.New(ctx, controlplane.Config{DBPath: *dbPath, EncryptionKey: key, Dev: *dev, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer server.Close()
+	if *seedFile != "" {
+		seed, err := controlplane.LoadSeedFile(*seedFile)
+		if err != nil {
+			return err
+		}
+		if _, err := server.Bootstrap(ctx, seed); err != nil {
+			return err
+		}
+	}
+
+	listener, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	baseURL := "http://" + reachableAddress(listener.Addr().(*net.TCPAddr))
+	httpServer := &http.Server{
+		Handler:           server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(listener) }()
+	logger.Info("control plane listening", "url", baseURL, "db", *dbPath, "dev", *dev)
+	if *readyFile != "" {
+		if err := writeFileAtomically(*readyFile, []byte(baseURL)); err != nil {
+			httpServer.Close()
+			return fmt.Errorf("write ready file: %w", err)
+		}
+	}
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal now ends the process at once
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// loadEncryptionKey reads the key file; in dev mode without one it uses,
+// and if need be creates, <db>.key.
+func loadEncryptionKey(keyFile, dbPath string, dev bool, logger *slog.Logger) ([]byte, error) {
+	if keyFile != "" {
+		return sealbox.LoadKeyFile(keyFile)
+	}
+	if !dev {
+		return nil, usageError{"serve needs --encryption-key-file (only --dev creates one)"}
+	}
+	keyFile = dbPath + ".key"
+	key, err := sealbox.LoadKeyFile(keyFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		logger.Info("creating encryption key file", "path", keyFile)
+		return sealbox.CreateKeyFile(keyFile)
+	}
+	return key, err
+}
+
+// reachableAddress is the listener's address as a client can dial it: a
+// wildcard address (0.0.0.0, ::) is answered on loopback too.
+func reachableAddress(addr *net.TCPAddr) string {
+	ip := addr.IP
+	if ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(addr.Port))
+}
+
+// writeFileAtomically writes a temporary file beside path and renames it,
+// so that a reader sees either no file or the whole content.
+func writeFileAtomically(path string, content []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, writeErr := tmp.Write(content)
+	if err := errors.Join(writeErr, tmp.Chmod(0o644), tmp.Close()); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+func bootstrap(args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	dbPath := flags.String("db", "", "SQLite database file, created if absent (required)")
+	positional, err := parseArgs(flags, args)
+	if err != nil {
+		return err
+	}
+	if *dbPath == "" || len(positional) != 1 {
+		return usageError{"bootstrap needs --db and one seed file"}
+	}
+	seed, err := controlplane.LoadSeedFile(positional[0])
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*dbPath), 0o700); err != nil {
+		return err
+	}
+	result, err := controlplane.BootstrapDB(context.Background(), *dbPath, seed)
+	if err != nil {
+		return err
+	}
+	// The UUIDs on stdout let scripts use the seeded objects.
+	encoder := json.NewEncoder(stdout)
+	encoder.SetIndent("", "  ")
+	return encoder.Encode(result)
+}

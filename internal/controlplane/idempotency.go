@@ -1,0 +1,172 @@
+package controlplane
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+)
+
+const (
+	idempotencyKeyHeader = "Idempotency-Key"
+	replayedHeader       = "Idempotent-Replayed"
+	maxIdempotencyKeyLen = 255
+	// idempotencyTTL is how long an answer is kept for replay.
+	idempotencyTTL = 24 * time.Hour
+)
+
+// idempotent makes a POST replayable: with an Idempotency-Key, the first
+// request runs and its answer is stored; a repeat of the same request gets
+// the stored answer, a different request with the same key a 422.
+func (s *Server) idempotent(next userHandler) userHandler {
+	return func(w http.ResponseWriter, r *http.Request, user store.User) {
+		key := r.Header.Get(idempotencyKeyHeader)
+		if key == "" {
+			next(w, r, user)
+			return
+		}
+		if len(key) > maxIdempotencyKeyLen {
+			s.writeError(w, r, fieldError(nonFieldErrors, "Idempotency-Key must be at most 255 characters."))
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
+			err = errBodyTooBig
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		fingerprint := requestFingerprint(r, body)
+
+		// Without this lock two concurrent first requests would both miss
+		// the record and both execute.
+		unlock := s.idempotencyLocks.lock(user.UUID + "\x00" + key)
+		defer unlock()
+
+		now := s.now()
+		record, err := s.store.IdempotencyRecord(r.Context(), user.UUID, key, now.Add(-idempotencyTTL))
+		switch {
+		case err == nil && record.RequestSHA256 == fingerprint:
+			w.Header().Set(replayedHeader, "true")
+			writeStored(w, record.StatusCode, record.ResponseBody)
+			return
+		case err == nil:
+			writeJSON(w, http.StatusUnprocessableEntity, fieldError(nonFieldErrors, "Idempotency-Key was already used for a different request."))
+			return
+		case !errors.Is(err, store.ErrNotFound):
+			s.writeError(w, r, err)
+			return
+		}
+
+		recorder := newResponseRecorder()
+		next(recorder, r, user)
+		// A 5xx is not stored: the request may not have taken effect, and
+		// a retry with the same key should be able to run it again.
+		if recorder.status < http.StatusInternalServerError {
+			record := store.IdempotencyRecord{
+				UserUUID: user.UUID, Key: key, RequestSHA256: fingerprint,
+				StatusCode: recorder.status, ResponseBody: recorder.body.Bytes(), CreatedAt: now,
+			}
+			if err := s.store.SaveIdempotencyRecord(r.Context(), record, now.Add(-idempotencyTTL)); err != nil {
+				// The request did take effect, so its answer is still the right one to send.
+				s.logger.LogAttrs(r.Context(), slog.LevelError, "storing idempotency record failed",
+					slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+			}
+		}
+		recorder.copyTo(w)
+	}
+}
+
+// requestFingerprint identifies method, path and body; the escaped path
+// cannot contain the newline that separates it from the body.
+func requestFingerprint(r *http.Request, body []byte) string {
+	hash := sha256.New()
+	io.WriteString(hash, r.Method+" "+r.URL.EscapedPath()+"\n")
+	hash.Write(body)
+	return hex.EncodeToString(hash.Sum(nil))
+}
+
+// writeStored sends a stored answer; every body this API sends is JSON.
+func writeStored(w http.ResponseWriter, status int, body []byte) {
+	if len(body) > 0 {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// responseRecorder holds a handler's answer so that it can be inspected
+// (and stored) before it is sent.
+type responseRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newResponseRecorder() *responseRecorder { return &responseRecorder{header: http.Header{}} }
+
+func (r *responseRecorder) Header() http.Header { return r.header }
+
+func (r *responseRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *responseRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}
+
+func (r *responseRecorder) copyTo(w http.ResponseWriter) {
+	maps.Copy(w.Header(), r.header)
+	w.WriteHeader(max(r.status, http.StatusOK)) // status 0: the handler wrote nothing
+	_, _ = w.Write(r.body.Bytes())
+}
+
+// keyedMutex is a set of mutexes by name, each kept only while in use.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*countedMutex
+}
+
+type countedMutex struct {
+	sync.Mutex
+	holders int // goroutines holding or waiting for the mutex
+}
+
+// lock locks the mutex named key and returns its unlock function.
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*countedMutex{}
+	}
+	m := k.locks[key]
+	if m == nil {
+		m = &countedMutex{}
+		k.locks[key] = m
+	}
+	m.holders++
+	k.mu.Unlock()
+
+	m.Lock()
+	return func() {
+		m.Unlock()
+		k.mu.Lock()
+		m.holders--
+		if m.holders == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}

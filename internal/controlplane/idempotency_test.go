@@ -1,0 +1,144 @@
+package controlplane
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+)
+
+func countDeployKeys(t *testing.T, ts *testServer, token string) int {
+	t.Helper()
+	var list listResponse[deployKeyView]
+	ts.request(http.MethodGet, "/apps/v3/deploy-keys/", token, nil).expect(t, http.StatusOK, &list)
+	return list.Count
+}
+
+func TestIdempotentReplay(t *testing.T) {
+	ts := newTestServer(t)
+	body := `{"application": "` + ts.seed.Applications[acmeWeb] + `", "key_type": "ECDSA"}`
+	first := ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, body, "Idempotency-Key", "key-1")
+	first.expect(t, http.StatusCreated, nil)
+	if first.header.Get("Idempotent-Replayed") != "" {
+		t.Error("the first request is marked as replayed")
+	}
+	second := ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, body, "Idempotency-Key", "key-1")
+	second.expect(t, http.StatusCreated, &deployKeyView{})
+	if second.header.Get("Idempotent-Replayed") != "true" {
+		t.Error("the repeat lacks Idempotent-Replayed: true")
+	}
+	if !bytes.Equal(first.body, second.body) {
+		t.Errorf("replayed body %s differs from %s", second.body, first.body)
+	}
+	if n := countDeployKeys(t, ts, adaToken); n != 1 {
+		t.Fatalf("%d deploy keys exist, want 1", n)
+	}
+
+	// The same key with another body is refused and creates nothing.
+	other := `{"application": "` + ts.seed.Applications[acmeAPI] + `"}`
+	ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, other, "Idempotency-Key", "key-1").expectJSON(t,
+		http.StatusUnprocessableEntity, `{"non_field_errors": ["Idempotency-Key was already used for a different request."]}`)
+	if n := countDeployKeys(t, ts, adaToken); n != 1 {
+		t.Fatalf("%d deploy keys exist after the 422, want 1", n)
+	}
+
+	// Keys are per user: Grace's "key-1" is her own.
+	graces := `{"application": "` + ts.seed.Applications[globexWeb] + `"}`
+	resp := ts.request(http.MethodPost, "/apps/v3/deploy-keys/", graceToken, graces, "Idempotency-Key", "key-1")
+	resp.expect(t, http.StatusCreated, nil)
+	if resp.header.Get("Idempotent-Replayed") != "" {
+		t.Error("another user's request with the same key was replayed")
+	}
+}
+
+func TestIdempotencyValidationErrorsReplayToo(t *testing.T) {
+	ts := newTestServer(t)
+	for range 2 {
+		ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, `{}`, "Idempotency-Key", "k").
+			expectJSON(t, http.StatusBadRequest, `{"application": ["This field is required."]}`)
+	}
+	long := strings.Repeat("k", 256)
+	ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, `{}`, "Idempotency-Key", long).
+		expectJSON(t, http.StatusBadRequest, `{"non_field_errors": ["Idempotency-Key must be at most 255 characters."]}`)
+}
+
+func TestIdempotencyKeyExpires(t *testing.T) {
+	ts := newTestServer(t)
+	post := func(app string) testResponse {
+		return ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, `{"application": "`+app+`"}`, "Idempotency-Key", "old")
+	}
+	post(ts.seed.Applications[acmeWeb]).expect(t, http.StatusCreated, nil)
+	ts.clock.Advance(idempotencyTTL + time.Second)
+	resp := post(ts.seed.Applications[acmeAPI]) // would be a 422 within the TTL
+	resp.expect(t, http.StatusCreated, nil)
+	if resp.header.Get("Idempotent-Replayed") != "" || countDeployKeys(t, ts, adaToken) != 2 {
+		t.Fatal("an expired key was still honoured")
+	}
+}
+
+func TestConcurrentRequestsWithOneKeyRunOnce(t *testing.T) {
+	ts := newTestServer(t)
+	body := `{"application": "` + ts.seed.Applications[acmeWeb] + `", "key_type": "RSA"}`
+	const parallel = 6
+	bodies := make([][]byte, parallel)
+	var wg sync.WaitGroup
+	for i := range parallel {
+		wg.Go(func() {
+			resp := ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, body, "Idempotency-Key", "same")
+			if resp.status != http.StatusCreated {
+				t.Errorf("request %d: status %d %s", i, resp.status, resp.body)
+			}
+			bodies[i] = resp.body
+		})
+	}
+	wg.Wait()
+	for i := range bodies {
+		if !bytes.Equal(bodies[i], bodies[0]) {
+			t.Fatalf("answers differ:\n%s\n%s", bodies[0], bodies[i])
+		}
+	}
+	if n := countDeployKeys(t, ts, adaToken); n != 1 {
+		t.Fatalf("%d deploy keys exist, want 1", n)
+	}
+}
+
+// A 5xx may mean the request did not take effect, so it is not stored and
+// a retry with the same key runs again.
+func TestServerErrorsAreNotStored(t *testing.T) {
+	ts := newTestServer(t)
+	calls := 0
+	handler := ts.server.idempotent(func(w http.ResponseWriter, r *http.Request, user store.User) {
+		calls++
+		if calls == 1 {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": "try again"})
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]int{"call": calls})
+	})
+	user := store.User{UUID: ts.seed.Users["ada@acme.test"]}
+	send := func() *httptest.ResponseRecorder {
+		recorder := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/apps/v3/deploy-keys/", strings.NewReader(`{}`))
+		req.Header.Set("Idempotency-Key", "retry-me")
+		handler(recorder, req, user)
+		return recorder
+	}
+	if got := send().Code; got != http.StatusServiceUnavailable {
+		t.Fatalf("first call: %d", got)
+	}
+	if got := send(); got.Code != http.StatusCreated || got.Header().Get("Idempotent-Replayed") != "" {
+		t.Fatalf("retry after a 503: %d, replayed %q", got.Code, got.Header().Get("Idempotent-Replayed"))
+	}
+	third := send()
+	if third.Code != http.StatusCreated || third.Header().Get("Idempotent-Replayed") != "true" || third.Body.String() != `{"call":2}` {
+		t.Fatalf("third call: %d %q %s", third.Code, third.Header().Get("Idempotent-Replayed"), third.Body)
+	}
+	if calls != 2 {
+		t.Fatalf("handler ran %d times, want 2", calls)
+	}
+}

@@ -1,0 +1,60 @@
+package controlplane
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/google/uuid"
+)
+
+// invalidUUIDMessage is Django's wording, curly quotes included.
+func invalidUUIDMessage(value string) string { return "“" + value + "” is not a valid UUID." }
+
+// parseUUID accepts what Django's UUIDField accepts (with or without
+// hyphens, braces or urn:uuid:) and returns the canonical form the store uses.
+func parseUUID(value string) (string, bool) {
+	parsed, err := uuid.Parse(value)
+	if err != nil {
+		return "", false
+	}
+	return parsed.String(), true
+}
+
+// pathUUID returns the {uuid} path segment. Like Django's <uuid:...> path
+// converter it takes only the canonical lower-case form; anything else is 404.
+func pathUUID(r *http.Request) (string, error) {
+	value := r.PathValue("uuid")
+	if canonical, ok := parseUUID(value); ok && canonical == value {
+		return value, nil
+	}
+	return "", errNotFound
+}
+
+// queryFilters reads list filters, collecting a message for each bad one.
+type queryFilters struct {
+	values url.Values
+	errs   validationErrors
+}
+
+func newQueryFilters(r *http.Request) *queryFilters {
+	return &queryFilters{values: r.URL.Query(), errs: validationErrors{}}
+}
+
+// text returns a filter's value; empty means no filter.
+func (f *queryFilters) text(name string) string { return f.values.Get(name) }
+
+// uuid returns a filter's value in canonical form; empty means no filter.
+func (f *queryFilters) uuid(name string) string {
+	value := f.values.Get(name)
+	if value == "" {
+		return ""
+	}
+	canonical, ok := parseUUID(value)
+	if !ok {
+		f.errs.add(name, invalidUUIDMessage(value))
+	}
+	return canonical
+}
+
+// err reports the bad filters, if any.
+func (f *queryFilters) err() error { return f.errs.orNil() }

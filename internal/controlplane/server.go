@@ -1,0 +1,199 @@
+// Package controlplane is the reference control plane: an HTTP server that
+// implements the Divio API subset and the extensions documented in
+// templates/guides/control-plane-api.md.tmpl, backed by one SQLite file.
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+	"github.com/divio-community/terraform-provider-divio/internal/sealbox"
+)
+
+// Config configures New.
+type Config struct {
+	DBPath        string
+	EncryptionKey []byte // 32 bytes; encrypts private keys at rest
+	// Dev is development mode (loopback Git remotes allowed).
+	Dev    bool
+	Logger *slog.Logger // nil discards logs
+	// Middleware wraps the whole API, first = outermost; tests use it to
+	// count requests and inject faults.
+	Middleware []func(http.Handler) http.Handler
+	Now        func() time.Time // nil = time.Now
+}
+
+// Server serves the API. It is safe for concurrent use.
+type Server struct {
+	cfg              Config
+	store            *store.Store
+	logger           *slog.Logger
+	now              func() time.Time
+	handler          http.Handler
+	idempotencyLocks keyedMutex
+}
+
+// New opens or creates the database, applies migrations and builds the handler.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	box, err := sealbox.New(cfg.EncryptionKey)
+	if err != nil {
+		return nil, fmt.Errorf("controlplane: encryption key: %w", err)
+	}
+	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.store, err = store.Open(ctx, store.Options{Path: cfg.DBPath, Box: box, Now: s.now})
+	if err != nil {
+		return nil, fmt.Errorf("controlplane: %w", err)
+	}
+	s.handler = s.buildHandler()
+	return s, nil
+}
+
+// Handler returns the API handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close closes the database. Stop serving requests first.
+func (s *Server) Close() error { return s.store.Close() }
+
+// userHandler serves a request of an authenticated user.
+type userHandler func(w http.ResponseWriter, r *http.Request, user store.User)
+
+// serveObject answers GET of one object named by the {uuid} path segment:
+// load reads it from the store (store.ErrNotFound when it is not the
+// user's), view turns it into its JSON object.
+func serveObject[T, V any](s *Server, w http.ResponseWriter, r *http.Request,
+	load func(id string) (T, error), view func(T) V) {
+	id, err := pathUUID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	object, err := load(id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view(object))
+}
+
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	// {$} makes a pattern match its path exactly, not the subtree below it.
+	route := func(pattern string, handler userHandler) { mux.Handle(pattern, s.authenticate(handler)) }
+
+	route("GET /iam/v3/me/{$}", s.me)
+
+	route("GET /apps/v3/applications/{$}", s.listApplications)
+	route("GET /apps/v3/applications/{uuid}/{$}", s.getApplication)
+
+	route("GET /apps/v3/environments/{$}", s.listEnvironments)
+	route("GET /apps/v3/environments/{uuid}/{$}", s.getEnvironment)
+
+	route("POST /apps/v3/deploy-keys/{$}", s.idempotent(s.createDeployKey))
+	route("GET /apps/v3/deploy-keys/{$}", s.listDeployKeys)
+	route("GET /apps/v3/deploy-keys/{uuid}/{$}", s.getDeployKey)
+	route("DELETE /apps/v3/deploy-keys/{uuid}/{$}", s.deleteDeployKey)
+	return mux
+}
+
+// buildHandler stacks, from the outside in: the configured middleware, the
+// body limit, logging and panic recovery, and the router.
+func (s *Server) buildHandler() http.Handler {
+	handler := s.observe(limitBody(jsonRouting(s.routes())))
+	for i := len(s.cfg.Middleware) - 1; i >= 0; i-- {
+		handler = s.cfg.Middleware[i](handler)
+	}
+	return handler
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// jsonRouting serves mux, but answers a request that no route takes in
+// JSON, as DRF does, instead of the mux's plain-text 404 and 405.
+func jsonRouting(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fallback, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r) // ServeHTTP, not fallback: it sets the path values
+			return
+		}
+		// Let the mux tell 404 from 405 and compute Allow, then reword it.
+		recorder := newResponseRecorder()
+		fallback.ServeHTTP(recorder, r)
+		if recorder.status != http.StatusMethodNotAllowed {
+			writeJSON(w, http.StatusNotFound, map[string]string{"detail": errNotFound.detail})
+			return
+		}
+		w.Header().Set("Allow", recorder.Header().Get("Allow"))
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"detail": fmt.Sprintf("Method %q not allowed.", r.Method)})
+	})
+}
+
+// observe logs one line per request (never headers or bodies, which carry
+// tokens) and turns a panic into a 500.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if recovered := recover(); recovered != nil {
+				if recovered == http.ErrAbortHandler {
+					panic(recovered)
+				}
+				s.logger.LogAttrs(r.Context(), slog.LevelError, "handler panicked",
+					slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("panic", recovered))
+				if sw.status == 0 {
+					writeJSON(sw, http.StatusInternalServerError, map[string]string{"detail": "A server error occurred."})
+				}
+			}
+			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.statusOrOK()), slog.Duration("duration", time.Since(start)))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) statusOrOK() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}

@@ -1,0 +1,301 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/sealbox"
+	"github.com/divio-community/terraform-provider-divio/internal/sshkey"
+)
+
+var testTime = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+func testBox(t *testing.T, fill byte) *sealbox.Box {
+	t.Helper()
+	box, err := sealbox.New(bytes.Repeat([]byte{fill}, sealbox.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
+}
+
+func openTestStore(t *testing.T, path string, box *sealbox.Box) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), Options{Path: path, Box: box, Now: func() time.Time { return testTime }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// seeded is a store with two organisations, each with one member and one application.
+type seeded struct {
+	store              *Store
+	path               string
+	ada, grace         string // user uuids
+	acmeApp, globexApp string // application uuids
+	acmeOrg, globexOrg string
+}
+
+func newSeeded(t *testing.T) seeded {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cp.db")
+	fixture := seeded{store: openTestStore(t, path, testBox(t, 1)), path: path}
+	err := fixture.store.Seed(context.Background(), func(tx *SeedTx) error {
+		var err error
+		must := func(id string, e error) string {
+			err = errors.Join(err, e)
+			return id
+		}
+		fixture.acmeOrg = must(tx.EnsureOrganisation("Acme"))
+		fixture.globexOrg = must(tx.EnsureOrganisation("Globex"))
+		fixture.ada = must(tx.EnsureUser("ada@acme.test", "Ada", "Lovelace"))
+		fixture.grace = must(tx.EnsureUser("grace@globex.test", "Grace", "Hopper"))
+		err = errors.Join(err,
+			tx.EnsureMembership(fixture.acmeOrg, fixture.ada),
+			tx.EnsureMembership(fixture.globexOrg, fixture.grace),
+			tx.EnsureToken(fixture.ada, "ada-token"))
+		fixture.acmeApp = must(tx.EnsureApplication(fixture.acmeOrg, "acme-web", "100% Acme"))
+		fixture.globexApp = must(tx.EnsureApplication(fixture.globexOrg, "globex-web", "Globex"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture
+}
+
+func TestOpenConfiguresSQLite(t *testing.T) {
+	s := newSeeded(t).store
+	ctx := context.Background()
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000"} {
+		var got string
+		if err := s.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+}
+
+func TestMigrationsAreRecordedAndAppliedOnce(t *testing.T) {
+	fixture := newSeeded(t)
+	countMigrations := func(s *Store) int {
+		var n int
+		if err := s.db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := countMigrations(fixture.store); n != len(migrations) {
+		t.Fatalf("%d migrations recorded, want %d", n, len(migrations))
+	}
+	fixture.store.Close()
+	reopened := openTestStore(t, fixture.path, testBox(t, 1)) // would fail re-creating tables
+	if n := countMigrations(reopened); n != len(migrations) {
+		t.Fatalf("%d migrations recorded after reopening, want %d", n, len(migrations))
+	}
+	if _, err := reopened.GetApplication(context.Background(), fixture.ada, fixture.acmeApp); err != nil {
+		t.Fatalf("data lost on reopening: %v", err)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	fixture := newSeeded(t)
+	if _, err := fixture.store.db.Exec(`INSERT INTO schema_migrations VALUES (?, 'x')`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	fixture.store.Close()
+	if _, err := Open(context.Background(), Options{Path: fixture.path}); err == nil {
+		t.Fatal("opened a database with a newer schema")
+	}
+}
+
+func TestOpenChecksTheKey(t *testing.T) {
+	fixture := newSeeded(t)
+	fixture.store.Close()
+	if _, err := Open(context.Background(), Options{Path: fixture.path, Box: testBox(t, 2)}); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("error %v, want ErrWrongKey", err)
+	}
+	keyless := openTestStore(t, fixture.path, nil)
+	if _, err := keyless.CreateDeployKey(context.Background(), NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: generate(t)}); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("create without a key: error %v, want ErrNoKey", err)
+	}
+}
+
+func generate(t *testing.T) *sshkey.KeyPair {
+	t.Helper()
+	pair, err := sshkey.Generate(sshkey.ED25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pair
+}
+
+func TestUserByToken(t *testing.T) {
+	fixture := newSeeded(t)
+	user, err := fixture.store.UserByToken(context.Background(), "ada-token")
+	if err != nil || user.UUID != fixture.ada || user.Email != "ada@acme.test" {
+		t.Fatalf("got %+v, %v", user, err)
+	}
+	if _, err := fixture.store.UserByToken(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown token: error %v, want ErrNotFound", err)
+	}
+}
+
+func TestVisibilityFollowsMembership(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	if _, err := fixture.store.GetApplication(ctx, fixture.ada, fixture.globexApp); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Ada reads Globex's application: error %v", err)
+	}
+	apps, count, err := fixture.store.ListApplications(ctx, fixture.grace, ApplicationFilter{}, Page{Limit: 10})
+	if err != nil || count != 1 || len(apps) != 1 || apps[0].UUID != fixture.globexApp {
+		t.Fatalf("Grace lists %+v (%d, %v)", apps, count, err)
+	}
+	// instr, not LIKE: '%' matches only itself.
+	apps, count, err = fixture.store.ListApplications(ctx, fixture.ada, ApplicationFilter{NameSearch: "%"}, Page{Limit: 10})
+	if err != nil || count != 1 || apps[0].Name != "100% Acme" {
+		t.Fatalf("search for %%: %+v (%d, %v)", apps, count, err)
+	}
+	key, err := fixture.store.CreateDeployKey(ctx, NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: generate(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.store.DeleteDeployKey(ctx, fixture.grace, key.UUID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Grace deletes Ada's key: error %v, want ErrNotFound", err)
+	}
+	if _, err := fixture.store.GetDeployKey(ctx, fixture.ada, key.UUID); err != nil {
+		t.Fatalf("Ada's key is gone after Grace's attempt: %v", err)
+	}
+}
+
+func TestDeployKeyPrivateKeyIsSealedUnderItsUUID(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	pair := generate(t)
+	key, err := fixture.store.CreateDeployKey(ctx, NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: pair})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key.CreatedAt != testTime || key.KeyType != sshkey.ED25519 || key.PublicKey != pair.AuthorizedKey {
+		t.Fatalf("created %+v", key)
+	}
+	private, err := fixture.store.DeployKeyPrivateKey(ctx, key.UUID)
+	if err != nil || !bytes.Equal(private, pair.PrivateKeyPEM) {
+		t.Fatalf("DeployKeyPrivateKey: %v", err)
+	}
+	// A sealed value moved to another row does not open there.
+	other, err := fixture.store.CreateDeployKey(ctx, NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: generate(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fixture.store.db.Exec(`UPDATE deploy_keys SET private_key_sealed =
+		(SELECT private_key_sealed FROM deploy_keys WHERE uuid = ?) WHERE uuid = ?`, key.UUID, other.UUID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fixture.store.DeployKeyPrivateKey(ctx, other.UUID); !errors.Is(err, sealbox.ErrOpen) {
+		t.Fatalf("a swapped sealed key opened: error %v", err)
+	}
+}
+
+func TestDeleteDeployKeyInUse(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	key, err := fixture.store.CreateDeployKey(ctx, NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: generate(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fixture.store.db.Exec(`CREATE TABLE refs (k TEXT REFERENCES deploy_keys (uuid)); INSERT INTO refs VALUES ('` + key.UUID + `')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.store.DeleteDeployKey(ctx, fixture.ada, key.UUID); !errors.Is(err, ErrInUse) {
+		t.Fatalf("error %v, want ErrInUse", err)
+	}
+	if _, err := fixture.store.db.Exec(`DELETE FROM refs`); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.store.DeleteDeployKey(ctx, fixture.ada, key.UUID); err != nil {
+		t.Fatalf("delete once unreferenced: %v", err)
+	}
+}
+
+func TestIdempotencyRecords(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	record := IdempotencyRecord{UserUUID: fixture.ada, Key: "k", RequestSHA256: "abc", StatusCode: 204, CreatedAt: testTime}
+	if err := fixture.store.SaveIdempotencyRecord(ctx, record, testTime.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := fixture.store.IdempotencyRecord(ctx, fixture.ada, "k", testTime)
+	if err != nil || got.StatusCode != 204 || got.RequestSHA256 != "abc" || len(got.ResponseBody) != 0 || !got.CreatedAt.Equal(testTime) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if _, err := fixture.store.IdempotencyRecord(ctx, fixture.grace, "k", testTime); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another user's key: error %v, want ErrNotFound", err)
+	}
+	if _, err := fixture.store.IdempotencyRecord(ctx, fixture.ada, "k", testTime.Add(time.Second)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("expired record: error %v, want ErrNotFound", err)
+	}
+	// Saving purges records older than the cut-off.
+	later := IdempotencyRecord{UserUUID: fixture.ada, Key: "k2", RequestSHA256: "def", StatusCode: 201, CreatedAt: testTime.Add(48 * time.Hour)}
+	if err := fixture.store.SaveIdempotencyRecord(ctx, later, testTime.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var remaining int
+	if err := fixture.store.db.QueryRow(`SELECT count(*) FROM idempotency_records`).Scan(&remaining); err != nil || remaining != 1 {
+		t.Fatalf("%d records remain (%v), want 1", remaining, err)
+	}
+}
+
+func TestSeedEnsuresOnce(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	err := fixture.store.Seed(ctx, func(tx *SeedTx) error {
+		user, err := tx.EnsureUser("ADA@acme.test", "Other", "Name") // emails match case-insensitively
+		if err != nil || user != fixture.ada {
+			t.Errorf("EnsureUser: %s, %v; want %s", user, err, fixture.ada)
+		}
+		if err := tx.EnsureToken(fixture.grace, "ada-token"); !errors.Is(err, ErrConflict) {
+			t.Errorf("EnsureToken with Ada's token for Grace: error %v, want ErrConflict", err)
+		}
+		if _, err := tx.EnsureApplication(fixture.acmeOrg, "globex-web", "x"); !errors.Is(err, ErrConflict) {
+			t.Errorf("EnsureApplication with Globex's slug: error %v, want ErrConflict", err)
+		}
+		first, err1 := tx.EnsureEnvironment(fixture.acmeApp, "test", "main")
+		second, err2 := tx.EnsureEnvironment(fixture.acmeApp, "test", "other")
+		if err := errors.Join(err1, err2); err != nil || first != second {
+			t.Errorf("EnsureEnvironment twice: %s, %s, %v", first, second, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := fixture.store.GetEnvironment(ctx, fixture.ada, mustListOne(t, fixture).UUID)
+	if err != nil || env.Branch != "main" {
+		t.Fatalf("environment %+v, %v; want branch main kept", env, err)
+	}
+}
+
+func mustListOne(t *testing.T, fixture seeded) Environment {
+	t.Helper()
+	envs, count, err := fixture.store.ListEnvironments(context.Background(), fixture.ada,
+		EnvironmentFilter{ApplicationUUID: fixture.acmeApp, Slug: "test"}, Page{Limit: 10})
+	if err != nil || count != 1 {
+		t.Fatalf("environments: %+v, %d, %v", envs, count, err)
+	}
+	return envs[0]
+}
+
+func TestOpenRejectsQuestionMarkInPath(t *testing.T) {
+	if _, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "a?b.db")}); err == nil {
+		t.Fatal("opened a path with '?'")
+	}
+}

@@ -1,0 +1,40 @@
+package divioapi
+
+import (
+	"context"
+	"net/http"
+	"testing"
+)
+
+func TestGetApplication(t *testing.T) {
+	s := newScript(reply(http.StatusOK, map[string]any{
+		"uuid": "a1", "slug": "demo-app", "name": "Demo application", "organisation": "o1", "repository": "r1",
+	}))
+	c, _ := newTestClient(t, s)
+	a, err := c.GetApplication(context.Background(), "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.UUID != "a1" || a.Slug != "demo-app" || a.Name != "Demo application" || a.Organisation != "o1" || a.Repository == nil || *a.Repository != "r1" {
+		t.Errorf("GetApplication = %+v", a)
+	}
+	if got := s.requests()[0].URI; got != "/apps/v3/applications/a1/" {
+		t.Errorf("requested %s", got)
+	}
+}
+
+func TestListApplicationsFilters(t *testing.T) {
+	s := newScript(reply(http.StatusOK, map[string]any{"next": nil, "results": []map[string]any{{"uuid": "a1", "repository": nil}}}))
+	c, _ := newTestClient(t, s)
+	apps, err := c.ListApplications(context.Background(), ApplicationFilter{Organisation: "o1", NameSearch: "demo app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) != 1 || apps[0].Repository != nil {
+		t.Errorf("ListApplications = %+v", apps)
+	}
+	// The empty slug is left out rather than sent as "slug=".
+	if got, want := s.requests()[0].URI, "/apps/v3/applications/?name_search=demo+app&organisation=o1&page_size=100"; got != want {
+		t.Errorf("requested %s, want %s", got, want)
+	}
+}

@@ -1,0 +1,32 @@
+package divioapi
+
+import "context"
+
+const environmentsPath = "/apps/v3/environments/"
+
+// Environment is an environment (test, live, …) of an application.
+type Environment struct {
+	UUID        string `json:"uuid"`
+	Application string `json:"application"`
+	Slug        string `json:"slug"`
+	// Branch is the Git branch the environment tracks.
+	Branch                 string  `json:"branch"`
+	LastFinishedDeployment *string `json:"last_finished_deployment"`
+}
+
+// EnvironmentFilter narrows ListEnvironments; empty fields do not filter.
+type EnvironmentFilter struct {
+	Application string // UUID
+	Slug        string
+}
+
+// GetEnvironment returns the environment id.
+func (c *Client) GetEnvironment(ctx context.Context, id string) (*Environment, error) {
+	return getObject[Environment](ctx, c, environmentsPath, id)
+}
+
+// ListEnvironments returns all environments that match f.
+func (c *Client) ListEnvironments(ctx context.Context, f EnvironmentFilter) ([]Environment, error) {
+	return ListAll[Environment](ctx, c, environmentsPath,
+		filter("application", f.Application, "slug", f.Slug))
+}

@@ -1,0 +1,282 @@
+package divioapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	answer503 = reply(http.StatusServiceUnavailable, map[string]string{"detail": "Down for maintenance."})
+	answerOK  = reply(http.StatusOK, map[string]string{"uuid": "u1"})
+)
+
+func TestRetryAfterOn429IsHonoured(t *testing.T) {
+	s := newScript(reply(http.StatusTooManyRequests, map[string]string{"detail": "Slow down."}, "Retry-After", "1"), answerOK)
+	// RetryWaitMin/Max far below and above 1 s: only Retry-After explains a 1 s wait.
+	c, _ := newTestClient(t, s, func(cfg *Config) { cfg.RetryWaitMax = 5 * time.Second })
+
+	start := time.Now()
+	if _, err := c.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("waited %s, want at least the 1 s of Retry-After", waited)
+	}
+	if c.RequestCount() != 2 {
+		t.Errorf("RequestCount = %d, want 2", c.RequestCount())
+	}
+}
+
+func TestRetryAfterIsCappedByRetryWaitMax(t *testing.T) {
+	s := newScript(reply(http.StatusServiceUnavailable, nil, "Retry-After", "3600"), answerOK)
+	c, _ := newTestClient(t, s)
+	start := time.Now()
+	if _, err := c.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Errorf("waited %s; Retry-After must be capped by RetryWaitMax (5 ms)", waited)
+	}
+}
+
+func TestGetRetried503ThenSuccess(t *testing.T) {
+	s := newScript(answer503, answer503, answerOK)
+	c, _ := newTestClient(t, s)
+	u, err := c.Me(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.UUID != "u1" {
+		t.Errorf("user = %+v", u)
+	}
+	if n := len(s.requests()); n != 3 {
+		t.Errorf("server saw %d attempts, want 3", n)
+	}
+	if c.RequestCount() != 3 {
+		t.Errorf("RequestCount = %d, want 3", c.RequestCount())
+	}
+}
+
+func TestPostRetriedWithSameIdempotencyKey(t *testing.T) {
+	for _, first := range []http.HandlerFunc{answer503, reply(http.StatusInternalServerError, nil)} {
+		s := newScript(first, reply(http.StatusCreated, map[string]string{"uuid": "k1"}))
+		c, _ := newTestClient(t, s)
+		k, err := c.CreateDeployKey(context.Background(), CreateDeployKeyRequest{Application: "a1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.UUID != "k1" {
+			t.Errorf("key = %+v", k)
+		}
+		reqs := s.requests()
+		if len(reqs) != 2 {
+			t.Fatalf("server saw %d attempts, want 2", len(reqs))
+		}
+		k1, k2 := reqs[0].Header.Get("Idempotency-Key"), reqs[1].Header.Get("Idempotency-Key")
+		if k1 == "" || k1 != k2 {
+			t.Errorf("Idempotency-Key %q then %q; want the same non-empty key", k1, k2)
+		}
+		if reqs[0].Body != reqs[1].Body || reqs[1].Body == "" {
+			t.Errorf("bodies differ or are empty: %q, %q", reqs[0].Body, reqs[1].Body)
+		}
+	}
+}
+
+func TestEachPostGetsItsOwnKey(t *testing.T) {
+	s := newScript(reply(http.StatusCreated, map[string]string{"uuid": "k"}))
+	c, _ := newTestClient(t, s)
+	for range 2 {
+		if _, err := c.CreateDeployKey(context.Background(), CreateDeployKeyRequest{Application: "a1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := s.requests()
+	if reqs[0].Header.Get("Idempotency-Key") == reqs[1].Header.Get("Idempotency-Key") {
+		t.Error("two creates shared an Idempotency-Key")
+	}
+}
+
+func TestNoRetryOnClientErrors(t *testing.T) {
+	for _, status := range []int{http.StatusBadRequest, http.StatusNotFound, http.StatusUnauthorized, http.StatusConflict} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			s := newScript(reply(status, map[string]string{"detail": "No."}), answerOK)
+			c, _ := newTestClient(t, s)
+			err := c.Do(context.Background(), method, "/x/", nil, nil, nil)
+			var apiErr *Error
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
+				t.Errorf("%s answered %d: err = %v, want *Error %d", method, status, err, status)
+			}
+			if n := len(s.requests()); n != 1 {
+				t.Errorf("%s answered %d: %d attempts, want 1", method, status, n)
+			}
+		}
+	}
+}
+
+func TestIdempotentMethodsRetriedOthersNot(t *testing.T) {
+	for method, wantAttempts := range map[string]int{
+		http.MethodPut:    2,
+		http.MethodDelete: 2,
+		http.MethodGet:    2,
+		http.MethodPatch:  1, // not idempotent, and Do gives it no key
+	} {
+		s := newScript(answer503, reply(http.StatusNoContent, nil))
+		c, _ := newTestClient(t, s)
+		err := c.Do(context.Background(), method, "/x/", nil, nil, nil)
+		if n := len(s.requests()); n != wantAttempts {
+			t.Errorf("%s: %d attempts, want %d (err %v)", method, n, wantAttempts, err)
+		}
+		if wantAttempts == 1 && !isStatus(err, http.StatusServiceUnavailable) {
+			t.Errorf("%s: err = %v, want the 503", method, err)
+		}
+	}
+}
+
+// isStatus reports whether err is an *Error with status.
+func isStatus(err error, status int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == status
+}
+
+func TestGivingUpReturnsTheLastAnswer(t *testing.T) {
+	s := newScript(answer503)
+	c, _ := newTestClient(t, s, func(cfg *Config) { cfg.RetryMax = 2 })
+	_, err := c.Me(context.Background())
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v (%T), want *Error", err, err)
+	}
+	if got, want := err.Error(), "GET /iam/v3/me/: 503 Down for maintenance. (after 3 attempts)"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if c.RequestCount() != 3 {
+		t.Errorf("RequestCount = %d, want 3", c.RequestCount())
+	}
+}
+
+func TestNegativeRetryMaxMeansOneAttempt(t *testing.T) {
+	s := newScript(answer503, answerOK)
+	c, _ := newTestClient(t, s, func(cfg *Config) { cfg.RetryMax = -1 })
+	if _, err := c.Me(context.Background()); !isStatus(err, http.StatusServiceUnavailable) {
+		t.Errorf("err = %v, want the 503", err)
+	}
+	if c.RequestCount() != 1 {
+		t.Errorf("RequestCount = %d, want 1", c.RequestCount())
+	}
+}
+
+func TestConnectionErrorRetriedAndWrapped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now: connection refused
+
+	c, err := New(Config{BaseURL: "http://" + addr, Token: testToken, RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetApplication(context.Background(), "a1")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var opErr *net.OpError
+	if !errors.As(err, &opErr) {
+		t.Errorf("err = %v; want it to wrap the *net.OpError", err)
+	}
+	if !strings.HasPrefix(err.Error(), "GET /apps/v3/applications/a1/: ") || strings.Contains(err.Error(), "giving up") {
+		t.Errorf("err = %q; want it to start with method and path, without retryablehttp's wording", err)
+	}
+	if c.RequestCount() != 3 {
+		t.Errorf("RequestCount = %d, want 3", c.RequestCount())
+	}
+
+	// A POST with its Idempotency-Key is retried on connection errors too.
+	_, _ = c.CreateDeployKey(context.Background(), CreateDeployKeyRequest{Application: "a1"})
+	if c.RequestCount() != 6 {
+		t.Errorf("RequestCount after POST = %d, want 6", c.RequestCount())
+	}
+}
+
+func TestCancelDuringBackoffReturnsPromptly(t *testing.T) {
+	s := newScript(answer503)
+	c, _ := newTestClient(t, s, func(cfg *Config) {
+		cfg.RetryWaitMin = time.Minute
+		cfg.RetryWaitMax = time.Minute
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+
+	start := time.Now()
+	_, err := c.Me(ctx)
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("returned after %s, want promptly after cancellation", elapsed)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if !strings.HasPrefix(err.Error(), "GET /iam/v3/me/: ") {
+		t.Errorf("err = %q, want method and path", err)
+	}
+	if n := len(s.requests()); n != 1 {
+		t.Errorf("%d attempts, want 1", n)
+	}
+}
+
+func TestCancelledContextSendsNothing(t *testing.T) {
+	s := newScript(answerOK)
+	c, _ := newTestClient(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Me(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n := len(s.requests()); n != 0 {
+		t.Errorf("%d requests reached the server, want 0", n)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"1", time.Second, true},
+		{" 120 ", 2 * time.Minute, true},
+		{"0", 0, true},
+		{"Wed, 25 Nov 2026 10:00:30 GMT", 30 * time.Second, true},
+		{"Wed, 25 Nov 2026 09:00:00 GMT", 0, true}, // in the past
+		{"-5", 0, false},
+		{"soon", 0, false},
+		{"", 0, false},
+	} {
+		got, ok := parseRetryAfter(tc.in, now)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("parseRetryAfter(%q) = %s, %v; want %s, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestExponentialBackoffBounds(t *testing.T) {
+	lo, hi := 500*time.Millisecond, 30*time.Second
+	for attempt := range 10 {
+		ceiling := min(lo<<attempt, hi)
+		for range 50 {
+			w := exponentialBackoff(lo, hi, attempt)
+			if w < lo || w > ceiling || w < ceiling/2 {
+				t.Fatalf("attempt %d: wait %s outside [%s, %s]", attempt, w, max(lo, ceiling/2), ceiling)
+			}
+		}
+	}
+	if w := exponentialBackoff(lo, hi, 100); w > hi {
+		t.Errorf("attempt 100: wait %s above max %s", w, hi)
+	}
+}

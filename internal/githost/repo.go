@@ -1,0 +1,330 @@
+package githost
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ErrBranchNotFound is returned by Head for a branch that does not exist.
+var ErrBranchNotFound = errors.New("githost: branch not found")
+
+// The identity of everything the admin commits.
+const (
+	adminName  = "githost admin"
+	adminEmail = "admin@githost.invalid"
+)
+
+// Repo is a bare repository served by a Host.
+type Repo struct {
+	Host *Host
+	Name string // as given to CreateRepo, without ".git"
+	Path string // absolute path of the bare repository: Dir/repos/<name>.git
+}
+
+// CreateRepo creates an empty bare repository Dir/repos/<name>.git whose
+// HEAD is main. name may contain slashes ("org/app").
+func (h *Host) CreateRepo(name string) (*Repo, error) {
+	if err := checkRepoName(name); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(h.Dir, "repos", filepath.FromSlash(name)+".git")
+	if _, err := os.Stat(p); err == nil {
+		return nil, fmt.Errorf("githost: repository %q already exists", name)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return nil, fmt.Errorf("githost: %w", err)
+	}
+	r := &Repo{Host: h, Name: name, Path: p}
+	ctx := context.Background()
+	if _, err := h.git(ctx, "", nil, "init", "--quiet", "--bare", "-b", "main", p); err != nil {
+		return nil, err
+	}
+	// Let DeleteBranch remove the default branch too, to play a host whose
+	// default branch is gone; receive-pack refuses that by default.
+	if _, err := h.git(ctx, "", nil, "--git-dir="+p, "config", "receive.denyDeleteCurrent", "ignore"); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func checkRepoName(name string) error {
+	if name == "" || !filepath.IsLocal(name) || path.Clean(name) != name || strings.HasSuffix(name, ".git") {
+		return fmt.Errorf("githost: bad repository name %q", name)
+	}
+	return checkSafePath(name)
+}
+
+// SSHURL is ssh://<user>@127.0.0.1:<port><path>, the URL to clone with.
+func (r *Repo) SSHURL() string {
+	return fmt.Sprintf("ssh://%s@127.0.0.1:%d%s", r.Host.User, r.Host.Port, filepath.ToSlash(r.Path))
+}
+
+// SCPURL is the scp-like form <user>@127.0.0.1:<path>. It cannot carry a
+// port, so plain ssh would try port 22: it only works where the port is
+// given some other way, e.g. with GitEnv (whose GIT_SSH_COMMAND has -p), or
+// for validation tests that never connect.
+func (r *Repo) SCPURL() string {
+	return fmt.Sprintf("%s@127.0.0.1:%s", r.Host.User, filepath.ToSlash(r.Path))
+}
+
+// GitEnv is the environment the admin runs real git with: its own key over
+// ssh to this host (host key not checked), no user or system git config, a
+// fixed author and committer, and no prompts.
+func (h *Host) GitEnv() []string { return h.GitEnvForKey(h.adminKeyPath) }
+
+// GitEnvForKey is GitEnv for another private key file, e.g. a deploy key.
+func (h *Host) GitEnvForKey(privateKeyPath string) []string {
+	env := []string{
+		"GIT_SSH_COMMAND=" + h.SSHCommand(privateKeyPath),
+		"GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_AUTHOR_NAME=" + adminName,
+		"GIT_AUTHOR_EMAIL=" + adminEmail,
+		"GIT_COMMITTER_NAME=" + adminName,
+		"GIT_COMMITTER_EMAIL=" + adminEmail,
+	}
+	if os.Getenv("GLIBC_TUNABLES") == "" {
+		env = append(env, mallocTunables)
+	}
+	// Drop inherited GIT_* variables (GIT_DIR, GIT_INDEX_FILE, ... when run
+	// from a hook) that would point git somewhere else.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GIT_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// SSHCommand is an ssh command line (for GIT_SSH_COMMAND) that logs into
+// this host with privateKeyPath and nothing else: no ~/.ssh/config, no
+// agent, no known_hosts, no prompts.
+func (h *Host) SSHCommand(privateKeyPath string) string {
+	return fmt.Sprintf("ssh -F /dev/null -i %s -p %d -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"+
+		" -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10", shellQuote(privateKeyPath), h.Port)
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// Commit writes files (slash-separated path -> content) on top of branch,
+// creating the branch if it does not exist, and pushes the commit over SSH
+// with the real git CLI as the admin. It returns the new commit's SHA.
+// Every call makes a commit, even if the files are unchanged.
+func (r *Repo) Commit(ctx context.Context, branch string, files map[string]string, message string) (string, error) {
+	exists, err := r.branchExists(ctx, branch)
+	if err != nil {
+		return "", err
+	}
+	return r.commitAndPush(ctx, branch, files, message, exists, false)
+}
+
+// ForcePush replaces branch's history with a single new root commit holding
+// only files, force-pushed over SSH. It returns the new commit's SHA.
+func (r *Repo) ForcePush(ctx context.Context, branch string, files map[string]string, message string) (string, error) {
+	if _, err := r.branchExists(ctx, branch); err != nil {
+		return "", err
+	}
+	return r.commitAndPush(ctx, branch, files, message, false, true)
+}
+
+// commitAndPush does the work of Commit and ForcePush in a scratch
+// repository under Dir/work, removed afterwards.
+func (r *Repo) commitAndPush(ctx context.Context, branch string, files map[string]string, message string, onTop, force bool) (string, error) {
+	for name := range files {
+		if err := checkFilePath(name); err != nil {
+			return "", err
+		}
+	}
+	work, err := os.MkdirTemp(filepath.Join(r.Host.Dir, "work"), "commit-")
+	if err != nil {
+		return "", fmt.Errorf("githost: %w", err)
+	}
+	defer os.RemoveAll(work)
+	h := r.Host
+	env := h.GitEnv()
+	git := func(args ...string) (string, error) { return h.git(ctx, work, env, args...) }
+
+	if _, err := git("init", "--quiet", "-b", branch); err != nil {
+		return "", err
+	}
+	if onTop {
+		// Only the tip is needed to commit on top of it; the server has the rest.
+		if _, err := git("fetch", "--quiet", "--depth=1", r.SSHURL(), "refs/heads/"+branch); err != nil {
+			return "", err
+		}
+		if _, err := git("checkout", "--quiet", "-B", branch, "FETCH_HEAD"); err != nil {
+			return "", err
+		}
+	}
+	for name, content := range files {
+		p := filepath.Join(work, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return "", fmt.Errorf("githost: %w", err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return "", fmt.Errorf("githost: %w", err)
+		}
+	}
+	if _, err := git("add", "--all", "."); err != nil {
+		return "", err
+	}
+	if _, err := git("commit", "--quiet", "--allow-empty", "--allow-empty-message", "--no-verify", "-m", message); err != nil {
+		return "", err
+	}
+	sha, err := git("rev-parse", "HEAD")
+	if err != nil {
+		return "", err
+	}
+	refspec := "HEAD:refs/heads/" + branch
+	if force {
+		refspec = "+" + refspec
+	}
+	if _, err := git("push", "--quiet", r.SSHURL(), refspec); err != nil {
+		return "", err
+	}
+	return sha, nil
+}
+
+// DeleteBranch deletes branch on the host by pushing its deletion over SSH.
+// Deleting a branch that does not exist returns ErrBranchNotFound.
+func (r *Repo) DeleteBranch(ctx context.Context, branch string) error {
+	// Checked here because git push of a deletion succeeds (with a
+	// warning) when the remote branch does not exist.
+	if _, err := r.Head(ctx, branch); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(filepath.Join(r.Host.Dir, "work"), "delete-")
+	if err != nil {
+		return fmt.Errorf("githost: %w", err)
+	}
+	defer os.RemoveAll(work)
+	env := r.Host.GitEnv()
+	if _, err := r.Host.git(ctx, work, env, "init", "--quiet"); err != nil {
+		return err
+	}
+	_, err = r.Host.git(ctx, work, env, "push", "--quiet", r.SSHURL(), ":refs/heads/"+branch)
+	return err
+}
+
+// GenerateHistory appends commits commits to branch (creating it if absent)
+// by streaming them into `git fast-import` in the bare repository: 10,000
+// commits take a second or so, where pushing them one by one would take
+// minutes. Commit i rewrites history.txt, so every commit has its own blob
+// and tree. It returns the new tip's SHA.
+func (r *Repo) GenerateHistory(ctx context.Context, branch string, commits int) (string, error) {
+	if commits < 1 {
+		return "", fmt.Errorf("githost: GenerateHistory needs at least one commit, got %d", commits)
+	}
+	exists, err := r.branchExists(ctx, branch)
+	if err != nil {
+		return "", err
+	}
+	var stream bytes.Buffer
+	w := bufio.NewWriter(&stream)
+	data := func(s string) { fmt.Fprintf(w, "data %d\n%s\n", len(s), s) }
+	start := time.Now().Unix() - int64(commits) // one second apart, ending now
+	for i := 1; i <= commits; i++ {
+		fmt.Fprintf(w, "commit refs/heads/%s\n", branch)
+		fmt.Fprintf(w, "author %s <%s> %d +0000\n", adminName, adminEmail, start+int64(i))
+		fmt.Fprintf(w, "committer %s <%s> %d +0000\n", adminName, adminEmail, start+int64(i))
+		data(fmt.Sprintf("Generated commit %d of %d", i, commits))
+		if i == 1 && exists {
+			// fast-import's way to continue from the branch's current tip.
+			fmt.Fprintf(w, "from refs/heads/%s^0\n", branch)
+		}
+		w.WriteString("M 100644 inline history.txt\n")
+		data(fmt.Sprintf("generated commit %d\n", i))
+	}
+	w.WriteString("done\n")
+	w.Flush()
+
+	cmd := r.Host.gitCommand(ctx, "", nil, "--git-dir="+r.Path, "fast-import", "--quiet", "--done")
+	cmd.Stdin = &stream
+	if _, err := runGit(cmd); err != nil {
+		return "", err
+	}
+	return r.Head(ctx, branch)
+}
+
+// Head is the SHA of branch's tip, read from the bare repository. It
+// returns ErrBranchNotFound if there is no such branch.
+func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
+	if err := r.Host.checkBranch(ctx, branch); err != nil {
+		return "", err
+	}
+	cmd := r.Host.gitCommand(ctx, "", nil, "--git-dir="+r.Path, "rev-parse", "--verify", "--quiet", "refs/heads/"+branch+"^{commit}")
+	out, err := runGit(cmd)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		return "", fmt.Errorf("%w: %q in %s", ErrBranchNotFound, branch, r.Name)
+	}
+	return out, err
+}
+
+func (r *Repo) branchExists(ctx context.Context, branch string) (bool, error) {
+	_, err := r.Head(ctx, branch)
+	if errors.Is(err, ErrBranchNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (h *Host) checkBranch(ctx context.Context, branch string) error {
+	if branch == "" || strings.HasPrefix(branch, "-") {
+		return fmt.Errorf("githost: bad branch name %q", branch)
+	}
+	if _, err := h.git(ctx, "", nil, "check-ref-format", "refs/heads/"+branch); err != nil {
+		return fmt.Errorf("githost: bad branch name %q", branch)
+	}
+	return nil
+}
+
+// checkFilePath accepts relative, slash-separated paths inside the work tree.
+func checkFilePath(name string) error {
+	if name == "" || !filepath.IsLocal(filepath.FromSlash(name)) || strings.Contains(name, `\`) {
+		return fmt.Errorf("githost: bad file path %q", name)
+	}
+	for _, part := range strings.Split(name, "/") {
+		if strings.EqualFold(part, ".git") {
+			return fmt.Errorf("githost: bad file path %q", name)
+		}
+	}
+	return nil
+}
+
+// git runs git in dir (or the current directory) with env (or GitEnv) and
+// returns its trimmed standard output.
+func (h *Host) git(ctx context.Context, dir string, env []string, args ...string) (string, error) {
+	return runGit(h.gitCommand(ctx, dir, env, args...))
+}
+
+func (h *Host) gitCommand(ctx context.Context, dir string, env []string, args ...string) *exec.Cmd {
+	if env == nil {
+		env = h.GitEnv()
+	}
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir, cmd.Env = dir, env
+	cmd.WaitDelay = 5 * time.Second // don't hang on an ssh child holding the pipes
+	return cmd
+}
+
+// runGit runs cmd and wraps a failure with the command line and its stderr.
+// The returned error wraps the *exec.ExitError.
+func runGit(cmd *exec.Cmd) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("githost: %s: %w: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}

@@ -1,0 +1,199 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/validators"
+)
+
+var (
+	_ datasource.DataSourceWithConfigure        = (*ApplicationDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*ApplicationDataSource)(nil)
+)
+
+func NewApplicationDataSource() datasource.DataSource { return &ApplicationDataSource{} }
+
+// ApplicationDataSource looks up a Divio application by id or slug.
+type ApplicationDataSource struct {
+	client *divioapi.Client
+}
+
+// ApplicationDataSourceModel is the data source's configuration and result.
+type ApplicationDataSourceModel struct {
+	ID           types.String `tfsdk:"id"`
+	Slug         types.String `tfsdk:"slug"`
+	Organisation types.String `tfsdk:"organisation"`
+	Name         types.String `tfsdk:"name"`
+	RepositoryID types.String `tfsdk:"repository_id"`
+	Environments types.List   `tfsdk:"environments"`
+}
+
+// environmentAttrTypes is the object type of one element of environments.
+var environmentAttrTypes = map[string]attr.Type{
+	"id":     types.StringType,
+	"slug":   types.StringType,
+	"branch": types.StringType,
+}
+
+func (d *ApplicationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_application"
+}
+
+func (d *ApplicationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Looks up a Divio application by `id` or by `slug`, with its environments and the " +
+			"external repository it is bound to (if any).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the application. Exactly one of `id` and `slug` must be set.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.String{validators.UUID()},
+			},
+			"slug": schema.StringAttribute{
+				MarkdownDescription: "Slug of the application (the name in its URLs). Exactly one of `id` and `slug` must be set.",
+				Optional:            true,
+				Computed:            true,
+			},
+			"organisation": schema.StringAttribute{
+				MarkdownDescription: "UUID of the organisation that owns the application. When looking up by `slug`, " +
+					"setting it restricts the search to that organisation.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{validators.UUID()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Human-readable name of the application.",
+				Computed:            true,
+			},
+			"repository_id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the external Git repository bound to the application, or null when the " +
+					"application uses Divio's own Git server.",
+				Computed: true,
+			},
+			"environments": schema.ListNestedAttribute{
+				MarkdownDescription: "The application's environments (e.g. `test`, `live`), ordered by slug.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":     schema.StringAttribute{Computed: true, MarkdownDescription: "UUID of the environment."},
+						"slug":   schema.StringAttribute{Computed: true, MarkdownDescription: "Slug of the environment, e.g. `test`."},
+						"branch": schema.StringAttribute{Computed: true, MarkdownDescription: "Git branch the environment tracks."},
+					},
+				},
+			},
+		},
+	}
+}
+
+func (d *ApplicationDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("slug")),
+	}
+}
+
+func (d *ApplicationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *ApplicationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var data ApplicationDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &data)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	app := d.findApplication(ctx, data, resp)
+	if app == nil {
+		return
+	}
+	envs, err := d.client.ListEnvironments(ctx, divioapi.EnvironmentFilter{Application: app.UUID})
+	if err != nil {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not list the application's environments", err, nil)
+		return
+	}
+
+	data.ID = types.StringValue(app.UUID)
+	data.Slug = types.StringValue(app.Slug)
+	data.Name = types.StringValue(app.Name)
+	data.Organisation = types.StringValue(app.Organisation)
+	data.RepositoryID = types.StringPointerValue(app.Repository)
+	data.Environments = environmentsValue(envs, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
+}
+
+// findApplication resolves the configured id or slug to one application,
+// reporting on the attribute that was used when there is none (or several).
+func (d *ApplicationDataSource) findApplication(ctx context.Context, data ApplicationDataSourceModel, resp *datasource.ReadResponse) *divioapi.Application {
+	if !data.ID.IsNull() {
+		app, err := d.client.GetApplication(ctx, data.ID.ValueString())
+		if divioapi.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Application not found",
+				fmt.Sprintf("No application with id %s is visible to this API token. Check the id, and that the "+
+					"token's user is a member of the organisation that owns the application.", data.ID.ValueString()))
+			return nil
+		}
+		if err != nil {
+			diagnostics.AddAPIError(&resp.Diagnostics, "Could not read the application", err, nil)
+			return nil
+		}
+		return app
+	}
+
+	apps, err := d.client.ListApplications(ctx, divioapi.ApplicationFilter{
+		Slug:         data.Slug.ValueString(),
+		Organisation: data.Organisation.ValueString(),
+	})
+	if err != nil {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not look up the application", err,
+			diagnostics.FieldPaths{"slug": path.Root("slug"), "organisation": path.Root("organisation")})
+		return nil
+	}
+	switch len(apps) {
+	case 1:
+		return &apps[0]
+	case 0:
+		resp.Diagnostics.AddAttributeError(path.Root("slug"), "Application not found",
+			fmt.Sprintf("No application with slug %q is visible to this API token. Check the slug (it is the "+
+				"application's name in its URLs) and that the token's user is a member of its organisation.", data.Slug.ValueString()))
+	default:
+		resp.Diagnostics.AddAttributeError(path.Root("slug"), "Several applications match",
+			fmt.Sprintf("%d applications have the slug %q. Set organisation to the UUID of the one you mean, or look "+
+				"the application up by id.", len(apps), data.Slug.ValueString()))
+	}
+	return nil
+}
+
+// environmentsValue converts the API's environments to the list attribute,
+// ordered by slug so the order does not depend on the API's.
+func environmentsValue(envs []divioapi.Environment, diags *diag.Diagnostics) types.List {
+	sorted := slices.Clone(envs)
+	slices.SortFunc(sorted, func(a, b divioapi.Environment) int { return strings.Compare(a.Slug, b.Slug) })
+	elems := make([]attr.Value, 0, len(sorted))
+	for _, env := range sorted {
+		obj, d := types.ObjectValue(environmentAttrTypes, map[string]attr.Value{
+			"id":     types.StringValue(env.UUID),
+			"slug":   types.StringValue(env.Slug),
+			"branch": types.StringValue(env.Branch),
+		})
+		diags.Append(d...)
+		elems = append(elems, obj)
+	}
+	list, d := types.ListValue(types.ObjectType{AttrTypes: environmentAttrTypes}, elems)
+	diags.Append(d...)
+	return list
+}

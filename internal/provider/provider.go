@@ -1,0 +1,167 @@
+// Package provider is the Terraform glue of the Divio provider: one file per
+// Terraform type, each translating between Terraform values and the
+// divioapi client. Domain rules live in their own packages.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"unicode"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/validators"
+)
+
+var _ provider.Provider = (*DivioProvider)(nil)
+
+// New returns a constructor of the provider at the given version, in the
+// shape providerserver expects.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &DivioProvider{version: version} }
+}
+
+// DivioProvider is the provider; it holds nothing but its version, the API
+// client is built per Configure call.
+type DivioProvider struct {
+	version string
+}
+
+// DivioProviderModel is the provider block.
+type DivioProviderModel struct {
+	APIURL   types.String `tfsdk:"api_url"`
+	APIToken types.String `tfsdk:"api_token"`
+}
+
+func (p *DivioProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "divio"
+	resp.Version = p.version
+}
+
+func (p *DivioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manage a Divio application's external Git repository: the SSH deploy key the platform " +
+			"issues, the repository binding, its webhook and its sync status.",
+		Attributes: map[string]schema.Attribute{
+			"api_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the Divio API. Defaults to the `" + diagnostics.EnvAPIURL +
+					"` environment variable, then to `" + divioapi.DefaultBaseURL + "`. Must be an absolute " +
+					"`https://` URL (`http://` is accepted, with a warning unless it points at this machine).",
+				Optional:   true,
+				Validators: []validator.String{validators.APIURL()},
+			},
+			"api_token": schema.StringAttribute{
+				MarkdownDescription: "Divio API token, sent as `Authorization: Token …`. Defaults to the `" +
+					diagnostics.EnvAPIToken + "` environment variable. Prefer the environment variable: a value " +
+					"written in configuration ends up in version control.",
+				Optional:  true,
+				Sensitive: true,
+			},
+		},
+	}
+}
+
+func (p *DivioProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config DivioProviderModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if config.APIURL.IsUnknown() {
+		diagnostics.UnknownProviderValue(&resp.Diagnostics, "api_url", diagnostics.EnvAPIURL)
+	}
+	if config.APIToken.IsUnknown() {
+		diagnostics.UnknownProviderValue(&resp.Diagnostics, "api_token", diagnostics.EnvAPIToken)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	apiURL, urlFromEnv := valueOrEnv(config.APIURL, diagnostics.EnvAPIURL)
+	if apiURL == "" {
+		apiURL, urlFromEnv = divioapi.DefaultBaseURL, false
+	}
+	if err := divioapi.ValidateBaseURL(apiURL); err != nil {
+		diagnostics.InvalidAPIURL(&resp.Diagnostics, err, urlFromEnv)
+	} else if isPlainHTTPToRemote(apiURL) {
+		diagnostics.PlainHTTP(&resp.Diagnostics, apiURL)
+	}
+
+	token, tokenFromEnv := valueOrEnv(config.APIToken, diagnostics.EnvAPIToken)
+	switch {
+	case token == "":
+		diagnostics.MissingToken(&resp.Diagnostics)
+	case strings.IndexFunc(token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		diagnostics.MalformedToken(&resp.Diagnostics, tokenFromEnv)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	client, err := divioapi.New(divioapi.Config{
+		BaseURL:   apiURL,
+		Token:     token,
+		UserAgent: fmt.Sprintf("terraform-provider-divio/%s Terraform/%s", p.version, req.TerraformVersion),
+	})
+	if err != nil {
+		diagnostics.InvalidAPIURL(&resp.Diagnostics, err, urlFromEnv)
+		return
+	}
+	tflog.Debug(ctx, "configured Divio API client", map[string]any{"api_url": apiURL})
+	resp.DataSourceData = client
+	resp.ResourceData = client
+	resp.EphemeralResourceData = client
+	resp.ActionData = client
+	resp.ListResourceData = client
+}
+
+func (p *DivioProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewRepositoryDeployKeyResource,
+	}
+}
+
+func (p *DivioProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewApplicationDataSource,
+	}
+}
+
+// valueOrEnv returns the configured value, else the environment variable's,
+// and whether it came from the environment (for the wording of errors).
+func valueOrEnv(v types.String, envVar string) (string, bool) {
+	if !v.IsNull() {
+		return v.ValueString(), false
+	}
+	if env, ok := os.LookupEnv(envVar); ok {
+		return env, true
+	}
+	return "", false
+}
+
+// isPlainHTTPToRemote reports an http:// URL whose host is not loopback:
+// the token would cross a network unencrypted.
+func isPlainHTTPToRemote(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}

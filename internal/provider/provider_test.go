@@ -1,0 +1,87 @@
+package provider_test
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/divio-community/terraform-provider-divio/internal/acctest"
+)
+
+func TestMain(m *testing.M) {
+	if err := acctest.ConfigureEnvironment(); err != nil {
+		fmt.Fprintln(os.Stderr, "acceptance test environment:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+const applicationBySlug = `
+data "divio_application" "app" {
+  slug = "acme-web"
+}
+`
+
+func TestAccProvider_configuration(t *testing.T) {
+	cp := acctest.StartControlPlane(t)
+	withProvider := func(block string) string { return block + applicationBySlug }
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				// An endpoint that is not http(s) is refused at plan time, on the attribute.
+				Config:      withProvider(`provider "divio" { api_url = "ftp://api.divio.com" }`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Divio API URL.*api_url.*https://`),
+			},
+			{
+				Config:      withProvider(fmt.Sprintf("provider \"divio\" {\n api_url = %q\n api_token = \"\"\n}", cp.URL)),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Missing Divio API token.*DIVIO_API_TOKEN`),
+			},
+			{
+				Config:      withProvider(fmt.Sprintf("provider \"divio\" {\n api_url = %q\n api_token = \"abc def\"\n}", cp.URL)),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Malformed Divio API token.*whitespace`),
+			},
+			{
+				Config:      withProvider(fmt.Sprintf("provider \"divio\" {\n api_url = %q\n api_token = \"wrong-token\"\n}", cp.URL)),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)refused the token.*DIVIO_API_TOKEN`),
+			},
+		},
+	})
+}
+
+func TestAccProvider_environmentVariables(t *testing.T) {
+	cp := acctest.StartControlPlane(t)
+	t.Setenv("DIVIO_API_URL", cp.URL)
+	t.Setenv("DIVIO_API_TOKEN", cp.Token)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: applicationBySlug,
+				Check:  resource.TestCheckResourceAttr("data.divio_application.app", "id", cp.AppID(acctest.AppSlug)),
+			},
+		},
+	})
+}
+
+func TestAccProvider_malformedEnvironmentURL(t *testing.T) {
+	t.Setenv("DIVIO_API_URL", "api.divio.com")
+	t.Setenv("DIVIO_API_TOKEN", "token")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      applicationBySlug,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Divio API URL.*DIVIO_API_URL environment variable`),
+			},
+		},
+	})
+}

@@ -1,0 +1,42 @@
+// Package validators holds the plan-time checks shared by the provider's
+// Terraform types, so each rule (and its wording) exists once.
+package validators
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+// UUID checks that a string is a UUID in canonical form, which is how the
+// Divio API names every object.
+func UUID() validator.String { return uuidValidator{} }
+
+type uuidValidator struct{}
+
+func (uuidValidator) Description(context.Context) string {
+	return "value must be a UUID such as 8c5f3c1e-3b8a-4f43-9d39-8f5b0c6b2a11"
+}
+
+func (v uuidValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v uuidValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := CheckUUID(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid identifier", err.Error())
+	}
+}
+
+// CheckUUID reports, in words fit for a diagnostic, why s is not a canonical
+// UUID. Import IDs use it too.
+func CheckUUID(s string) error {
+	parsed, err := uuid.Parse(s)
+	if err != nil || parsed.String() != s {
+		return fmt.Errorf("%q is not a UUID in canonical form (8-4-4-4-12 lowercase hexadecimal digits, e.g. 8c5f3c1e-3b8a-4f43-9d39-8f5b0c6b2a11). Use the id attribute of the object, e.g. data.divio_application.<name>.id", s)
+	}
+	return nil
+}
