@@ -131,7 +131,7 @@ func (r *Repo) Commit(ctx context.Context, branch string, files map[string]strin
 // ForcePush replaces branch's history with a single new root commit holding
 // only files, force-pushed over SSH. It returns the new commit's SHA.
 func (r *Repo) ForcePush(ctx context.Context, branch string, files map[string]string, message string) (string, error) {
-	if _, err := r.branchExists(ctx, branch); err != nil {
+	if err := r.Host.checkBranch(ctx, branch); err != nil {
 		return "", err
 	}
 	return r.commitAndPush(ctx, branch, files, message, false, true)

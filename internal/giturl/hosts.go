@@ -96,6 +96,10 @@ func SuggestSSH(u *URL) string {
 		host = "[" + host + "]"
 	}
 	// On other hosts "/x" is absolute and "~/x" home-relative, both
-	// written as they are.
+	// written as they are, except that Git would drop the first "~" of
+	// "~~x"; "/~~x" is read as "~~x".
+	if len(path) > 1 && path[0] == '~' && path[1] == '~' {
+		path = "/" + path
+	}
 	return user + "@" + host + ":" + path
 }

@@ -410,6 +410,11 @@ func urlPath(raw string, scheme Scheme, path string) (string, error) {
 	if seg, ok := dotSegment(dec); ok {
 		return "", errDotSegment(raw, seg)
 	}
+	// "/~" is a home directory to Git over ssh, and no repository over
+	// https either; refusing both keeps every https URL expressible over ssh.
+	if strings.TrimRight(dec, "/") == "/~" {
+		return "", errHomeOnly(raw)
+	}
 	if scheme == SSH {
 		// Git and go-git decode the whole ssh:// URL, so "%2F" is "/" to
 		// them; only what would be misread stays escaped.
@@ -420,9 +425,6 @@ func urlPath(raw string, scheme Scheme, path string) (string, error) {
 	// server expands the home directory. HTTPS has no such rule.
 	if scheme == SSH && strings.HasPrefix(norm, "/~") {
 		norm = norm[1:]
-		if norm == "~" {
-			return "", errHomeOnly(raw)
-		}
 	}
 	return norm, nil
 }

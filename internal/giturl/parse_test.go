@@ -180,6 +180,8 @@ var badInputs = []struct {
 	{"ssh://git@example.com/~", "home directory"},
 	{"git@example.com:~/", "home directory"},
 	{"git@example.com:/~", "home directory"},
+	{"https://example.com/~/", "home directory"},
+	{"https://example.com/~%2F", "home directory"},
 	{"git@example.com:a~b.git", `Git drops the first character of the path "a~b.git" because the second one is "~", and would ask the server for "~b.git" instead. Rename the path, or write the ssh:// form "ssh://git@example.com/~/a~b.git"`},
 	{"git@example.com:a/../b", `a ".." segment`},
 	{"https://example.com/a/%2E%2E/b", `a ".." segment`},

@@ -49,8 +49,8 @@ func run(providerDir string) error {
 
 	platform := runtime.GOOS + "_" + runtime.GOARCH
 	for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
-		dir := filepath.Join(work, "plugins", host, providerSource, "0.0.0", platform)
-		if err := run1(root, "go", "build", "-o", filepath.Join(dir, "terraform-provider-divio_v0.0.0"), "."); err != nil {
+		dir := filepath.Join(work, "plugins", host, providerSource, "0.0.1", platform)
+		if err := run1(root, "go", "build", "-o", filepath.Join(dir, "terraform-provider-divio_v0.0.1"), "."); err != nil {
 			return err
 		}
 	}

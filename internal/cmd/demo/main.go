@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -77,12 +78,16 @@ func run() error {
 	if err := copyDir("examples/quickstart", configDir); err != nil {
 		return err
 	}
-	cliConfig := filepath.Join(work, "cli.tfrc")
-	if err := os.WriteFile(cliConfig, []byte(devOverrides(binDir)), 0o600); err != nil {
+	mirrorDir := filepath.Join(work, "mirror")
+	if err := mirrorProvider(binDir, mirrorDir); err != nil {
+		return err
+	}
+	cliConfigFile := filepath.Join(work, "cli.tfrc")
+	if err := os.WriteFile(cliConfigFile, []byte(cliConfig(binDir, mirrorDir)), 0o600); err != nil {
 		return err
 	}
 	env := []string{
-		"TF_CLI_CONFIG_FILE=" + cliConfig,
+		"TF_CLI_CONFIG_FILE=" + cliConfigFile,
 		"TF_IN_AUTOMATION=1",
 		"CHECKPOINT_DISABLE=1",
 		"DIVIO_API_URL=" + apiURL,
@@ -91,6 +96,8 @@ func run() error {
 	for _, args := range [][]string{
 		{"init", "-input=false", "-no-color"},
 		{"apply", "-auto-approve", "-input=false", "-no-color"},
+		// A second plan must find nothing to do.
+		{"plan", "-detailed-exitcode", "-input=false", "-no-color"},
 		{"output", "-no-color"},
 	} {
 		step(filepath.Base(cli) + " " + args[0])
@@ -101,17 +108,43 @@ func run() error {
 	return nil
 }
 
-// devOverrides is a CLI configuration that makes both registries' address of
-// the provider resolve to the binary just built.
-func devOverrides(binDir string) string {
+// cliConfig makes both registries' address of the provider resolve to the
+// binary just built: dev_overrides for plan and apply, and a local mirror of
+// the same binary so that `init` can resolve the provider without a registry.
+func cliConfig(binDir, mirrorDir string) string {
 	return fmt.Sprintf(`provider_installation {
   dev_overrides {
     "registry.terraform.io/divio-community/divio" = %[1]q
     "registry.opentofu.org/divio-community/divio" = %[1]q
   }
-  direct {}
+  filesystem_mirror {
+    path    = %[2]q
+    include = ["registry.terraform.io/divio-community/divio", "registry.opentofu.org/divio-community/divio"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/divio-community/divio", "registry.opentofu.org/divio-community/divio"]
+  }
 }
-`, binDir)
+`, binDir, mirrorDir)
+}
+
+// mirrorProvider lays the provider binary out as an unpacked filesystem
+// mirror for both registry hosts.
+func mirrorProvider(binDir, mirrorDir string) error {
+	binary, err := os.ReadFile(filepath.Join(binDir, "terraform-provider-divio"))
+	if err != nil {
+		return err
+	}
+	for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
+		dir := filepath.Join(mirrorDir, host, "divio-community", "divio", "0.0.1", runtime.GOOS+"_"+runtime.GOARCH)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "terraform-provider-divio"), binary, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func command(ctx context.Context, dir string, env []string, name string, args ...string) *exec.Cmd {
