@@ -1,7 +1,13 @@
-# Quickstart: look up an application and issue the SSH deploy key Divio will
-# use to reach its external Git repository. `make demo` applies this against a
-# local reference control plane; against Divio itself, export DIVIO_API_TOKEN
-# and set application_slug.
+# Quickstart: look up an application, issue the SSH deploy key Divio will use
+# to reach its external Git repository, and bind the repository. `make demo`
+# applies this against a local reference control plane and a local Git host;
+# against Divio itself, export DIVIO_API_TOKEN and set application_slug and
+# repository_url.
+#
+# The deploy key must be on the Git host before the binding's access check:
+# apply with -target=divio_repository_deploy_key.deploy first, add the key to
+# the host (or let the GitHub/GitLab/Bitbucket provider do it in the same
+# apply), then apply everything.
 
 terraform {
   required_providers {
@@ -24,8 +30,22 @@ data "divio_application" "app" {
   slug = var.application_slug
 }
 
+variable "repository_url" {
+  description = "SSH URL of the external repository, e.g. git@github.com:acme/website.git. Null: no binding yet."
+  type        = string
+  default     = null
+}
+
 resource "divio_repository_deploy_key" "deploy" {
   application = data.divio_application.app.id
+}
+
+resource "divio_external_repository" "repo" {
+  count = var.repository_url == null ? 0 : 1
+
+  application   = data.divio_application.app.id
+  url           = var.repository_url
+  deploy_key_id = divio_repository_deploy_key.deploy.id
 }
 
 output "application" {
@@ -44,4 +64,13 @@ output "deploy_key_fingerprint" {
 output "deploy_key_public_key" {
   description = "Add this to the Git host as a deploy key with write access."
   value       = divio_repository_deploy_key.deploy.public_key
+}
+
+output "repository" {
+  description = "The binding's access check: state, pinned host key, commit last pulled."
+  value = var.repository_url == null ? null : {
+    state                = divio_external_repository.repo[0].state
+    host_key_fingerprint = divio_external_repository.repo[0].host_key_fingerprint
+    last_commit          = divio_external_repository.repo[0].last_commit
+  }
 }

@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"net/http"
 	"os"
@@ -190,21 +189,4 @@ func TestDeployKeysOfOtherOrganisations(t *testing.T) {
 	}
 	ts.request(http.MethodGet, "/apps/v3/deploy-keys/?application=xyz", adaToken, nil).
 		expectJSON(t, http.StatusBadRequest, `{"application": ["“xyz” is not a valid UUID."]}`)
-}
-
-func TestDeleteDeployKeyInUse(t *testing.T) {
-	ts := newTestServer(t)
-	key := createDeployKey(t, ts, adaToken, ts.seed.Applications[acmeWeb], "")
-	// Stands in for the repository bindings that later migrations add.
-	db := ts.server.store.DB()
-	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `CREATE TABLE test_bindings (deploy_key_uuid TEXT REFERENCES deploy_keys (uuid))`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO test_bindings VALUES (?)`, key.UUID); err != nil {
-		t.Fatal(err)
-	}
-	ts.request(http.MethodDelete, "/apps/v3/deploy-keys/"+key.UUID+"/", adaToken, nil).expectJSON(t, http.StatusBadRequest,
-		`{"non_field_errors": ["This deploy key is in use by a repository and cannot be deleted."]}`)
-	ts.get("/apps/v3/deploy-keys/"+key.UUID+"/", http.StatusOK, nil)
 }

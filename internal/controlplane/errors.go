@@ -93,16 +93,30 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// decodeJSON strictly decodes a JSON object body into dst. An empty body
-// counts as {} so that required-field messages name the missing fields.
-func decodeJSON(r *http.Request, dst any) error {
+// readBody reads the whole request body; a body over the limit is errBodyTooBig.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			return errBodyTooBig
+			return nil, errBodyTooBig
 		}
-		return fmt.Errorf("read request body: %w", err)
+		return nil, fmt.Errorf("read request body: %w", err)
 	}
+	return body, nil
+}
+
+// decodeJSON strictly decodes a JSON object body into dst. An empty body
+// counts as {} so that required-field messages name the missing fields.
+func decodeJSON(r *http.Request, dst any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeBody(body, dst)
+}
+
+// decodeBody is decodeJSON of a body already read.
+func decodeBody(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}

@@ -84,6 +84,8 @@ func newTestServer(t *testing.T, configure ...func(*Config)) *testServer {
 		EncryptionKey: bytes.Repeat([]byte{7}, 32),
 		Dev:           true,
 		Now:           clock.Now,
+		// Tests never reach a real Git host; repository tests set their own fake.
+		AccessChecker: &fakeChecker{},
 	}
 	for _, f := range configure {
 		f(&cfg)

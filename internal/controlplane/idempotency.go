@@ -37,10 +37,7 @@ func (s *Server) idempotent(next userHandler) userHandler {
 			s.writeError(w, r, fieldError(nonFieldErrors, "Idempotency-Key must be at most 255 characters."))
 			return
 		}
-		body, err := io.ReadAll(r.Body)
-		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			err = errBodyTooBig
-		}
+		body, err := readBody(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

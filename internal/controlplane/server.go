@@ -4,13 +4,16 @@
 package controlplane
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 	"github.com/divio-community/terraform-provider-divio/internal/sealbox"
 )
 
@@ -25,6 +28,11 @@ type Config struct {
 	// count requests and inject faults.
 	Middleware []func(http.Handler) http.Handler
 	Now        func() time.Time // nil = time.Now
+	// AccessChecker checks repository bindings; nil is the real one,
+	// &gitops.Checker{AllowLoopback: Dev}.
+	AccessChecker AccessChecker
+	// CheckWorkers is how many access checks run at once; 0 means 4.
+	CheckWorkers int
 }
 
 // Server serves the API. It is safe for concurrent use.
@@ -35,9 +43,13 @@ type Server struct {
 	now              func() time.Time
 	handler          http.Handler
 	idempotencyLocks keyedMutex
+	checker          AccessChecker
+	checks           *checkQueue
 }
 
-// New opens or creates the database, applies migrations and builds the handler.
+// New opens or creates the database, applies migrations, builds the
+// handler and starts the access-check workers, queueing the checks that
+// bindings left in CLONING (by a stop or a crash) still need.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	box, err := sealbox.New(cfg.EncryptionKey)
 	if err != nil {
@@ -54,6 +66,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("controlplane: %w", err)
 	}
+	pending, err := s.store.PendingRepositoryChecks(ctx)
+	if err != nil {
+		s.store.Close()
+		return nil, fmt.Errorf("controlplane: %w", err)
+	}
+	s.checker = cfg.AccessChecker
+	if s.checker == nil {
+		s.checker = &gitops.Checker{AllowLoopback: cfg.Dev}
+	}
+	s.checks = newCheckQueue()
+	s.checks.start(cmp.Or(cfg.CheckWorkers, defaultCheckWorkers), s.runCheck)
+	for _, id := range pending {
+		s.checks.enqueue(id)
+	}
+	if len(pending) > 0 {
+		s.logger.Info("repository checks resumed", "count", len(pending))
+	}
 	s.handler = s.buildHandler()
 	return s, nil
 }
@@ -61,8 +90,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // Handler returns the API handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close closes the database. Stop serving requests first.
-func (s *Server) Close() error { return s.store.Close() }
+// Close stops the access checks (cancelling running ones and waiting for
+// them a bounded time) and closes the database. Stop serving requests first.
+func (s *Server) Close() error {
+	return errors.Join(s.checks.close(checkShutdownWait), s.store.Close())
+}
 
 // userHandler serves a request of an authenticated user.
 type userHandler func(w http.ResponseWriter, r *http.Request, user store.User)
@@ -102,6 +134,13 @@ func (s *Server) routes() *http.ServeMux {
 	route("GET /apps/v3/deploy-keys/{$}", s.listDeployKeys)
 	route("GET /apps/v3/deploy-keys/{uuid}/{$}", s.getDeployKey)
 	route("DELETE /apps/v3/deploy-keys/{uuid}/{$}", s.deleteDeployKey)
+
+	route("POST /apps/v3/repositories/{$}", s.idempotent(s.createRepository))
+	route("GET /apps/v3/repositories/{$}", s.listRepositories)
+	route("GET /apps/v3/repositories/{uuid}/{$}", s.getRepository)
+	route("PATCH /apps/v3/repositories/{uuid}/{$}", s.updateRepository)
+	// No DELETE: an application cannot go back to Divio's own Git server.
+	route("POST /apps/v3/repositories/{uuid}/check/{$}", s.idempotent(s.checkRepository))
 	return mux
 }
 

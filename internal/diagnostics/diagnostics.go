@@ -130,3 +130,104 @@ func firstNonEmpty(values ...string) string {
 	}
 	return ""
 }
+
+// AccessCheckFailed reports a failed access check of an external repository
+// on the attribute most likely at fault, with the control plane's code and
+// message (which say what to fix).
+func AccessCheckFailed(diags *diag.Diagnostics, attribute path.Path, code, message string) {
+	diags.AddAttributeError(attribute, "External repository access check failed ("+code+")",
+		message+"\n\nNothing was saved in the Terraform state. Fix the cause and run apply again: it re-runs the access check.")
+}
+
+// AccessCheckTimedOut reports a check still running when the timeout ended.
+func AccessCheckTimedOut(diags *diag.Diagnostics, operation string, timeout string) {
+	diags.AddError("External repository access check did not finish",
+		"The access check was still running when the "+operation+" timeout ("+timeout+") ended. The binding exists on "+
+			"Divio and its check goes on; run apply again to wait for it, or raise timeouts."+operation+".")
+}
+
+// AccessCheckInvalid warns, on refresh, that the last check of a binding
+// failed: the platform cannot pull until it is fixed.
+func AccessCheckInvalid(diags *diag.Diagnostics, code, message string) {
+	diags.AddWarning("External repository is not reachable by Divio ("+code+")",
+		message+"\n\nDivio cannot pull from the repository until this is fixed. After fixing it, change the "+
+			"resource (or taint it) to re-run the access check.")
+}
+
+// BindingNotDeleted is the warning of a destroy: Divio cannot go back to its
+// own Git server, so destroy only stops managing the binding.
+func BindingNotDeleted(diags *diag.Diagnostics, application, url string) {
+	diags.AddWarning("The application stays on its external repository",
+		"Terraform no longer manages the external repository binding of application "+application+", but the "+
+			"application still uses "+url+": once an application uses an external Git repository, Divio cannot move "+
+			"it back to its own Git server. Applying the resource again adopts the existing binding.")
+}
+
+// BindingAdopted warns that create found a binding and updated it instead.
+func BindingAdopted(diags *diag.Diagnostics, application, id string) {
+	diags.AddWarning("Adopted the existing external repository binding",
+		"Application "+application+" already had an external repository binding ("+id+"); an application has at "+
+			"most one and it cannot be deleted, so it was updated to this configuration and is now managed here.")
+}
+
+// RepositoryAuthConfig is what CheckRepositoryAuth needs to know of a
+// divio_external_repository configuration.
+type RepositoryAuthConfig struct {
+	HTTPS           bool // the URL is an https:// URL
+	DeployKeySet    bool
+	HTTPSBlockSet   bool
+	UsernameSet     bool
+	TokenSet        bool
+	ExpectedHostKey bool
+}
+
+// CheckRepositoryAuth enforces, at plan time, the credentials each kind of
+// URL needs: a deploy key for SSH; the https block (username and token) for
+// HTTPS, whose token is a personal access token, never a password.
+func CheckRepositoryAuth(diags *diag.Diagnostics, c RepositoryAuthConfig) {
+	if c.HTTPS {
+		if c.DeployKeySet {
+			diags.AddAttributeError(path.Root("deploy_key_id"), "Deploy key not used with HTTPS",
+				"deploy_key_id is only used with SSH URLs; url is an https:// URL. Remove deploy_key_id, or use the "+
+					"repository's SSH URL (recommended) and keep the deploy key.")
+		}
+		if !c.HTTPSBlockSet || !c.UsernameSet || !c.TokenSet {
+			diags.AddAttributeError(path.Root("https"), "HTTPS credentials required",
+				"An https:// URL needs an https block with username and token_wo (a personal access token from the Git "+
+					"host, never your password). Add the block, or use the repository's SSH URL with a deploy key.")
+		}
+		if c.ExpectedHostKey {
+			diags.AddAttributeError(path.Root("expected_host_key_fingerprint"), "Host key fingerprint not used with HTTPS",
+				"expected_host_key_fingerprint pins an SSH host key; HTTPS connections are verified with TLS certificates. Remove it.")
+		}
+		return
+	}
+	if c.HTTPSBlockSet {
+		diags.AddAttributeError(path.Root("https"), "HTTPS credentials not used with SSH",
+			"The https block is only allowed with https:// URLs; url is an SSH URL. Remove the block, or change url "+
+				"to the repository's https:// URL.")
+	}
+	if !c.DeployKeySet {
+		diags.AddAttributeError(path.Root("deploy_key_id"), "Deploy key required",
+			"An SSH URL needs deploy_key_id: the id of a divio_repository_deploy_key whose public_key is installed on "+
+				"the Git host (with write access). For example deploy_key_id = divio_repository_deploy_key.deploy.id.")
+	}
+}
+
+// WriteAccessRequiredAtSetup is the plan-time error for a binding created
+// with write_access = false.
+func WriteAccessRequiredAtSetup(diags *diag.Diagnostics) {
+	diags.AddAttributeError(path.Root("write_access"), "Write access is required to set up the repository",
+		"Divio verifies push access when a repository is first connected; read-only mode can only be turned on "+
+			"afterwards. Create the binding with write_access = true (and a deploy key with write access), then "+
+			"set write_access = false in a later apply.")
+}
+
+// DeployKeyInUse warns that a destroyed deploy key stays on Divio because an
+// external repository binding still uses it.
+func DeployKeyInUse(diags *diag.Diagnostics, id string, err error) {
+	diags.AddWarning("Deploy key kept: still in use",
+		"Divio refused to delete deploy key "+id+" because an external repository binding still authenticates with it ("+
+			err.Error()+"). Bindings cannot be removed, so the key stays on Divio; Terraform no longer manages it. "+
+			"To retire it, point the binding at another deploy key first (deploy_key_id).")
+}

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -25,7 +26,10 @@ import (
 	"github.com/divio-community/terraform-provider-divio/internal/validators"
 )
 
-var _ provider.Provider = (*DivioProvider)(nil)
+var (
+	_ provider.Provider                  = (*DivioProvider)(nil)
+	_ provider.ProviderWithListResources = (*DivioProvider)(nil)
+)
 
 // New returns a constructor of the provider at the given version, in the
 // shape providerserver expects.
@@ -130,6 +134,13 @@ func (p *DivioProvider) Configure(ctx context.Context, req provider.ConfigureReq
 func (p *DivioProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRepositoryDeployKeyResource,
+		NewExternalRepositoryResource,
+	}
+}
+
+func (p *DivioProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewExternalRepositoryListResource,
 	}
 }
 

@@ -184,7 +184,13 @@ func (r *RepositoryDeployKeyResource) Delete(ctx context.Context, req resource.D
 		return
 	}
 	err := r.client.DeleteDeployKey(ctx, state.ID.ValueString())
-	if err != nil && !divioapi.IsNotFound(err) {
+	switch {
+	case err == nil, divioapi.IsNotFound(err):
+	case divioapi.IsBadRequest(err):
+		// The key is used by a repository binding, which Divio cannot
+		// remove; refusing would make every destroy of a binding fail.
+		diagnostics.DeployKeyInUse(&resp.Diagnostics, state.ID.ValueString(), err)
+	default:
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not delete the deploy key", err, nil)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/githost"
 )
 
 // demoToken is the token in examples/quickstart/bootstrap.json.
@@ -93,16 +95,55 @@ func run() error {
 		"DIVIO_API_URL=" + apiURL,
 		"DIVIO_API_TOKEN=" + demoToken,
 	}
-	for _, args := range [][]string{
-		{"init", "-input=false", "-no-color"},
-		{"apply", "-auto-approve", "-input=false", "-no-color"},
-		// A second plan must find nothing to do.
-		{"plan", "-detailed-exitcode", "-input=false", "-no-color"},
-		{"output", "-no-color"},
-	} {
-		step(filepath.Base(cli) + " " + args[0])
-		if err := command(ctx, configDir, env, cli, args...).Run(); err != nil {
+
+	step("starting a local Git host (OpenSSH sshd + git-shell) with a repository for the application")
+	host, err := githost.Start(ctx, filepath.Join(work, "githost"))
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	repo, err := host.CreateRepo("demo-app")
+	if err != nil {
+		return err
+	}
+	if _, err := repo.Commit(ctx, "main", map[string]string{"README": "# Demo application\n", "LICENSE": "MIT\n"}, "Initial commit"); err != nil {
+		return err
+	}
+	fmt.Println("   repository", repo.SSHURL())
+	env = append(env, "TF_VAR_repository_url="+repo.SSHURL())
+
+	tf := func(args ...string) error {
+		step(filepath.Base(cli) + " " + strings.Join(args, " "))
+		if err := command(ctx, configDir, env, cli, append(args, "-no-color")...).Run(); err != nil {
 			return fmt.Errorf("%s %s: %w", filepath.Base(cli), args[0], err)
+		}
+		return nil
+	}
+	if err := tf("init", "-input=false"); err != nil {
+		return err
+	}
+	// The deploy key first: it must be on the Git host before the access check.
+	if err := tf("apply", "-auto-approve", "-input=false", "-target=divio_repository_deploy_key.deploy"); err != nil {
+		return err
+	}
+	outputCmd := command(ctx, configDir, env, cli, "output", "-raw", "deploy_key_public_key")
+	outputCmd.Stdout = nil
+	publicKey, err := outputCmd.Output()
+	if err != nil {
+		return err
+	}
+	step("adding the deploy key to the Git host, with write access")
+	if err := host.AuthorizeKey(string(publicKey), githost.ReadWrite); err != nil {
+		return err
+	}
+	for _, args := range [][]string{
+		{"apply", "-auto-approve", "-input=false"},
+		// A second plan must find nothing to do.
+		{"plan", "-detailed-exitcode", "-input=false"},
+		{"output"},
+	} {
+		if err := tf(args...); err != nil {
+			return err
 		}
 	}
 	return nil

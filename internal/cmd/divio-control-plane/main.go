@@ -27,7 +27,7 @@ import (
 )
 
 const usage = `usage:
-  divio-control-plane serve --db FILE [--listen ADDR] [--encryption-key-file FILE] [--bootstrap SEED] [--ready-file FILE] [--dev]
+  divio-control-plane serve --db FILE [--listen ADDR] [--encryption-key-file FILE] [--bootstrap SEED] [--ready-file FILE] [--check-workers N] [--dev]
   divio-control-plane bootstrap --db FILE SEED
 
 Run "divio-control-plane serve -h" or "divio-control-plane bootstrap -h" for the flags.
@@ -107,12 +107,16 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 	seedFile := flags.String("bootstrap", "", "seed file to apply at start")
 	readyFile := flags.String("ready-file", "", "file to write the base URL to once the server listens")
 	dev := flags.Bool("dev", false, "development mode: plain HTTP on loopback, Git remotes on loopback allowed")
+	checkWorkers := flags.Int("check-workers", 4, "how many repository access checks run at once")
 	positional, err := parseArgs(flags, args)
 	if err != nil {
 		return err
 	}
 	if len(positional) > 0 {
 		return usageError{fmt.Sprintf("serve takes no arguments, got %q", positional)}
+	}
+	if *checkWorkers < 1 {
+		return usageError{fmt.Sprintf("--check-workers must be at least 1, got %d", *checkWorkers)}
 	}
 	if *dbPath == "" {
 		return usageError{"serve needs --db"}
@@ -134,11 +138,19 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	server, err := controlplane.New(ctx, controlplane.Config{DBPath: *dbPath, EncryptionKey: key, Dev: *dev, Logger: logger})
+	server, err := controlplane.New(ctx, controlplane.Config{
+		DBPath: *dbPath, EncryptionKey: key, Dev: *dev, Logger: logger, CheckWorkers: *checkWorkers,
+	})
 	if err != nil {
 		return err
 	}
-	defer server.Close()
+	defer func() {
+		// Running access checks are cancelled; their bindings stay in
+		// CLONING and are checked again at the next start.
+		if err := server.Close(); err != nil {
+			logger.Error("closing the control plane", "error", err)
+		}
+	}()
 	if *seedFile != "" {
 		seed, err := controlplane.LoadSeedFile(*seedFile)
 		if err != nil {

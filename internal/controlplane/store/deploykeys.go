@@ -58,6 +58,19 @@ func scanDeployKey(row rowScanner) (DeployKey, error) {
 // CreateDeployKey stores a key pair, sealing its private key with the key's
 // own UUID as additional data. The caller checks that the user may use the application.
 func (s *Store) CreateDeployKey(ctx context.Context, k NewDeployKey) (DeployKey, error) {
+	key, err := s.insertDeployKey(ctx, s.db, k)
+	if isForeignKeyViolation(err) {
+		return DeployKey{}, ErrNotFound // the application is gone
+	}
+	if err != nil {
+		return DeployKey{}, fmt.Errorf("store: create deploy key: %w", err)
+	}
+	return key, nil
+}
+
+// insertDeployKey is CreateDeployKey on db, which may be a transaction
+// that stores the key together with the object that uses it.
+func (s *Store) insertDeployKey(ctx context.Context, db execer, k NewDeployKey) (DeployKey, error) {
 	if s.box == nil {
 		return DeployKey{}, ErrNoKey
 	}
@@ -73,17 +86,11 @@ func (s *Store) CreateDeployKey(ctx context.Context, k NewDeployKey) (DeployKey,
 	if err != nil {
 		return DeployKey{}, err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO deploy_keys
+	_, err = db.ExecContext(ctx, `INSERT INTO deploy_keys
 		(uuid, application_uuid, key_type, public_key, fingerprint_sha256, private_key_sealed, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		key.UUID, key.ApplicationUUID, string(key.KeyType), key.PublicKey, key.FingerprintSHA256, sealed, timestamp(key.CreatedAt))
-	if isForeignKeyViolation(err) {
-		return DeployKey{}, ErrNotFound // the application is gone
-	}
-	if err != nil {
-		return DeployKey{}, fmt.Errorf("store: create deploy key: %w", err)
-	}
-	return key, nil
+	return key, err
 }
 
 // GetDeployKey returns a deploy key of an application of the user's organisations.

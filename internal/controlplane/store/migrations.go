@@ -93,6 +93,47 @@ CREATE TABLE idempotency_records (
 );
 CREATE INDEX idempotency_records_created_at ON idempotency_records (created_at);
 `,
+	// 2: external repository bindings.
+	`
+-- One binding per application (applications.repository names it too).
+-- deploy_key_uuid has no ON DELETE action, so deleting a deploy key that a
+-- binding uses fails with a foreign key violation (ErrInUse).
+-- https_token_sealed is the HTTPS token sealed with the encryption key,
+-- with the binding's uuid followed by "https-token" as additional data.
+-- check_generation counts the checks asked for; a check's result is stored
+-- only if no newer one was asked for meanwhile.
+CREATE TABLE repositories (
+	id                            INTEGER PRIMARY KEY,
+	uuid                          TEXT NOT NULL UNIQUE,
+	application_uuid              TEXT NOT NULL UNIQUE REFERENCES applications (uuid) ON DELETE CASCADE,
+	url                           TEXT NOT NULL,
+	dsn                           TEXT NOT NULL,
+	branch                        TEXT NOT NULL,
+	auth_type                     TEXT NOT NULL CHECK (auth_type IN ('ssh', 'https')),
+	deploy_key_uuid               TEXT REFERENCES deploy_keys (uuid),
+	https_username                TEXT,
+	https_token_sealed            BLOB,
+	migrate                       INTEGER NOT NULL,
+	write_access                  INTEGER NOT NULL,
+	state                         TEXT NOT NULL CHECK (state IN ('CLONING', 'CLONED', 'INVALID')),
+	error_code                    TEXT,
+	error_message                 TEXT,
+	host_key                      TEXT,
+	host_key_fingerprint          TEXT,
+	expected_host_key_fingerprint TEXT,
+	last_commit                   TEXT,
+	checked_at                    TEXT,
+	check_duration_ms             INTEGER,
+	check_generation              INTEGER NOT NULL,
+	ever_cloned                   INTEGER NOT NULL DEFAULT 0,
+	created_at                    TEXT NOT NULL,
+	updated_at                    TEXT NOT NULL,
+	CHECK ((auth_type = 'ssh') = (deploy_key_uuid IS NOT NULL)),
+	CHECK ((auth_type = 'https') = (https_username IS NOT NULL AND https_token_sealed IS NOT NULL))
+);
+CREATE INDEX repositories_deploy_key ON repositories (deploy_key_uuid);
+CREATE INDEX repositories_state ON repositories (state);
+`,
 }
 
 // migrate applies the migrations the database has not seen, each in its own

@@ -52,8 +52,19 @@ func (q *selectQuery) fromWhere() string {
 	return s
 }
 
+// querier and execer are what *sql.DB and *sql.Tx have in common, so that
+// a query can run inside or outside a transaction.
+type (
+	querier interface {
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+	execer interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	}
+)
+
 // queryOne returns the single row q selects, or ErrNotFound.
-func queryOne[T any](ctx context.Context, db *sql.DB, q selectQuery, scan func(rowScanner) (T, error)) (T, error) {
+func queryOne[T any](ctx context.Context, db querier, q selectQuery, scan func(rowScanner) (T, error)) (T, error) {
 	row := db.QueryRowContext(ctx, "SELECT "+q.columns+q.fromWhere(), q.args...)
 	value, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -24,8 +24,12 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrInUse means another object still refers to the one being deleted.
 	ErrInUse = errors.New("store: in use")
-	// ErrConflict means a unique name (slug, email, token) already belongs to another object.
+	// ErrConflict means a unique name (slug, email, token) already belongs to
+	// another object, or an application already has a repository binding.
 	ErrConflict = errors.New("store: conflict")
+	// ErrMissingReference means an object that a write refers to (such as
+	// a binding's deploy key) no longer exists.
+	ErrMissingReference = errors.New("store: a referenced object does not exist")
 	// ErrWrongKey means the encryption key is not the one the database was created with.
 	ErrWrongKey = errors.New("store: encryption key does not match the database")
 	// ErrNoKey means a secret had to be sealed or opened but the store was opened without a key.

@@ -1,0 +1,198 @@
+package controlplane
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
+	"github.com/divio-community/terraform-provider-divio/internal/sshkey"
+)
+
+// fakeChecker records the checks it is asked for and answers them with
+// respond (nil: success, as fakeSuccess).
+type fakeChecker struct {
+	mu      sync.Mutex
+	calls   []gitops.CheckRequest
+	respond func(ctx context.Context, req gitops.CheckRequest) gitops.CheckResult
+}
+
+func (f *fakeChecker) Check(ctx context.Context, req gitops.CheckRequest) gitops.CheckResult {
+	f.mu.Lock()
+	f.calls = append(f.calls, req)
+	respond := f.respond
+	f.mu.Unlock()
+	if respond == nil {
+		return fakeSuccess(req)
+	}
+	return respond(ctx, req)
+}
+
+// answer sets how later checks are answered (nil: success).
+func (f *fakeChecker) answer(respond func(ctx context.Context, req gitops.CheckRequest) gitops.CheckResult) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.respond = respond
+}
+
+func (f *fakeChecker) requests() []gitops.CheckRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]gitops.CheckRequest(nil), f.calls...)
+}
+
+const fakeCommit = "0123456789abcdef0123456789abcdef01234567"
+
+// fakeHostKey is the host key every fake SSH host presents.
+var fakeHostKey = sync.OnceValue(func() *sshkey.KeyPair {
+	pair, err := sshkey.Generate(sshkey.ED25519)
+	if err != nil {
+		panic(err)
+	}
+	return pair
+})
+
+func fakeSuccess(req gitops.CheckRequest) gitops.CheckResult {
+	result := gitops.CheckResult{Code: "success", Message: "The repository is ready.", Commit: fakeCommit, Duration: 1234 * time.Millisecond}
+	if strings.HasPrefix(req.URL, "ssh://") {
+		result.HostKey, result.HostKeyFingerprint = fakeHostKey().AuthorizedKey, fakeHostKey().FingerprintSHA256
+	}
+	return result
+}
+
+// gatedChecker is a slow fake: each check reports that it started and then
+// waits for a release (or for its context) before answering with respond.
+type gatedChecker struct {
+	fakeChecker
+	started chan gitops.CheckRequest
+	release chan struct{}
+}
+
+func newGatedChecker(respond func(req gitops.CheckRequest) gitops.CheckResult) *gatedChecker {
+	g := &gatedChecker{started: make(chan gitops.CheckRequest, 16), release: make(chan struct{}, 16)}
+	g.respond = func(ctx context.Context, req gitops.CheckRequest) gitops.CheckResult {
+		g.started <- req
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return gitops.CheckResult{Code: "timeout", Message: "cancelled"}
+		}
+		if respond == nil {
+			return fakeSuccess(req)
+		}
+		return respond(req)
+	}
+	return g
+}
+
+// awaitStart waits for the next check to start and returns its request.
+func (g *gatedChecker) awaitStart(t *testing.T) gitops.CheckRequest {
+	t.Helper()
+	select {
+	case req := <-g.started:
+		return req
+	case <-time.After(10 * time.Second):
+		t.Fatal("no check started")
+		return gitops.CheckRequest{}
+	}
+}
+
+func waitIdle(t *testing.T, ts *testServer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ts.server.WaitIdle(ctx); err != nil {
+		t.Fatalf("WaitIdle: %v", err)
+	}
+}
+
+func TestCheckQueueCoalescesAndGoesIdle(t *testing.T) {
+	q := newCheckQueue()
+	var mu sync.Mutex
+	runs := map[string]int{}
+	started := make(chan string, 8)
+	release := make(chan struct{})
+	q.start(2, func(ctx context.Context, id string) {
+		mu.Lock()
+		runs[id]++
+		mu.Unlock()
+		started <- id
+		if id == "slow" {
+			<-release
+		}
+	})
+	defer q.close(time.Second)
+
+	q.enqueue("slow")
+	<-started
+	for range 3 {
+		q.enqueue("slow") // while running: once more afterwards, not three times
+	}
+	q.enqueue("fast")
+	<-started
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := q.waitIdle(ctx); err == nil {
+		t.Fatal("idle while a check runs")
+	}
+	close(release)
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := q.waitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if runs["slow"] != 2 || runs["fast"] != 1 {
+		t.Fatalf("runs %v, want slow twice and fast once", runs)
+	}
+}
+
+func TestCheckQueueCloseCancelsAndBoundsTheWait(t *testing.T) {
+	q := newCheckQueue()
+	var cancelled atomic.Bool
+	started := make(chan struct{})
+	q.start(1, func(ctx context.Context, id string) {
+		close(started)
+		<-ctx.Done()
+		cancelled.Store(true)
+	})
+	q.enqueue("a")
+	q.enqueue("b") // queued behind a: dropped by close
+	<-started
+	if err := q.close(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if !cancelled.Load() {
+		t.Fatal("the running check was not cancelled")
+	}
+	q.enqueue("c") // ignored once closed
+	if err := q.waitIdle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	stuck := newCheckQueue()
+	block := make(chan struct{})
+	defer close(block)
+	running := make(chan struct{})
+	stuck.start(1, func(context.Context, string) { close(running); <-block }) // ignores cancellation
+	stuck.enqueue("a")
+	<-running
+	start := time.Now()
+	if err := stuck.close(50 * time.Millisecond); err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("close of a stuck check: error %v after %s, want an error after about 50ms", err, time.Since(start))
+	}
+}
+
+func TestDefaultAccessCheckerIsGitops(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		ts := newTestServer(t, func(cfg *Config) { cfg.AccessChecker, cfg.Dev = nil, dev })
+		if checker, ok := ts.server.checker.(*gitops.Checker); !ok || checker.AllowLoopback != dev {
+			t.Errorf("Dev %v: checker %#v, want a *gitops.Checker with AllowLoopback %v", dev, ts.server.checker, dev)
+		}
+	}
+}

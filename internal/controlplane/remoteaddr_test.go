@@ -1,0 +1,69 @@
+package controlplane
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
+)
+
+// addressMessage is the message for a refused literal address; the reason
+// wording is gitops' (and tested there).
+func addressMessage(t *testing.T, host string) string {
+	t.Helper()
+	allowed, reason := gitops.AddressAllowed(netip.MustParseAddr(host), false)
+	if allowed || reason == "" {
+		t.Fatalf("gitops allows %s", host)
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "The host " + host + " in the repository URL is " + reason + ". Use the public name of the Git host: Divio connects to it from the internet."
+}
+
+func TestHostAddressProblem(t *testing.T) {
+	cases := []struct {
+		host          string
+		allowLoopback bool
+		refused       bool
+	}{
+		{"git.example.com", false, false}, // names are checked when the repository is checked
+		{"localhost", false, false},
+		{"140.82.112.3", false, false},
+		{"2606:50c0:8000::154", false, false},
+		{"127.0.0.1", false, true},
+		{"127.0.0.1", true, false},
+		{"127.1.2.3", true, false},
+		{"::1", false, true},
+		{"::1", true, false},
+		{"::ffff:127.0.0.1", true, false},
+		{"10.0.0.1", true, true},
+		{"172.16.5.4", false, true},
+		{"192.168.1.1", false, true},
+		{"fd12:3456::1", false, true},
+		{"169.254.169.254", false, true},
+		{"fd00:ec2::254", false, true},
+		{"fe80::1", false, true},
+		{"100.64.0.1", false, true},
+		{"100.128.0.1", false, false},
+		{"0.0.0.0", false, true},
+		{"::", false, true},
+		{"224.0.0.1", false, true},
+		{"ff02::1", false, true},
+		{"255.255.255.255", false, true},
+		{"::ffff:10.0.0.1", false, true},
+		{"64:ff9b::a9fe:a9fe", false, true}, // NAT64 form of 169.254.169.254
+	}
+	for _, tc := range cases {
+		got := hostAddressProblem(tc.host, tc.allowLoopback)
+		switch {
+		case !tc.refused && got != "":
+			t.Errorf("hostAddressProblem(%q, %v) = %q, want none", tc.host, tc.allowLoopback, got)
+		case tc.refused && !tc.allowLoopback && got != addressMessage(t, tc.host):
+			t.Errorf("hostAddressProblem(%q) = %q, want %q", tc.host, got, addressMessage(t, tc.host))
+		case tc.refused && got == "":
+			t.Errorf("hostAddressProblem(%q, %v) accepts it", tc.host, tc.allowLoopback)
+		}
+	}
+}
