@@ -2,59 +2,9 @@ package controlplane
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/divio-community/terraform-provider-divio/internal/gitref"
 )
-
-// maxBranchNameBytes bounds a branch name. Git itself sets no limit, but
-// Git hosts do (GitHub: 255 bytes) and so does what the API stores.
-const maxBranchNameBytes = 255
-
-// branchNameProblem says why name is not a branch name that
-// `git check-ref-format --branch` accepts, or returns "" if it is one.
-// Those rules are Git's refname rules (refs.c, check_refname_format) for
-// "refs/heads/<name>", plus --branch's own: no leading "-", not "HEAD", and
-// no "@{" (Git would read "@{-1}" as the previous branch).
-func branchNameProblem(name string) string {
-	switch {
-	case name == "":
-		return "it is empty"
-	case len(name) > maxBranchNameBytes:
-		return fmt.Sprintf("it is longer than %d bytes", maxBranchNameBytes)
-	case strings.HasPrefix(name, "-"):
-		return "it must not start with “-”"
-	case name == "HEAD":
-		return "HEAD is not a branch"
-	}
-	for _, r := range name {
-		switch {
-		case r < 0x20 || r == 0x7f:
-			return "it must not contain control characters"
-		case r == ' ':
-			return "it must not contain spaces"
-		case strings.ContainsRune(`~^:?*[\`, r):
-			return fmt.Sprintf("it must not contain “%c”", r)
-		}
-	}
-	switch {
-	case strings.Contains(name, ".."):
-		return "it must not contain “..”"
-	case strings.Contains(name, "@{"):
-		return "it must not contain “@{”"
-	case strings.HasSuffix(name, "."):
-		return "it must not end with “.”"
-	}
-	for component := range strings.SplitSeq(name, "/") {
-		switch {
-		case component == "":
-			return "it must not start or end with “/” or contain “//”"
-		case strings.HasPrefix(component, "."):
-			return "no part of it (between slashes) may start with “.”"
-		case strings.HasSuffix(component, ".lock"):
-			return "no part of it (between slashes) may end with “.lock”"
-		}
-	}
-	return ""
-}
 
 // validateBranch adds a message to invalid under field if name is not a
 // valid branch name.
@@ -63,7 +13,7 @@ func validateBranch(field, name string, invalid validationErrors) {
 		invalid.add(field, "This field may not be blank.")
 		return
 	}
-	if problem := branchNameProblem(name); problem != "" {
+	if problem := gitref.BranchNameProblem(name); problem != "" {
 		invalid.add(field, fmt.Sprintf("%q is not a valid Git branch name: %s.", name, problem))
 	}
 }

@@ -63,9 +63,10 @@ const minRedactedToken = 8
 // MaxFiles is how many top-level entries CheckResult.Files lists at most.
 const MaxFiles = 1000
 
-// NewApplicationFiles are the only top-level entries the branch of a new
-// application may hold (besides .git, which is never in a tree).
-var NewApplicationFiles = []string{"LICENSE", "README", "README.rst"}
+// newApplicationFiles are the only top-level entries the branch of a new
+// application may hold (besides .git, which is never in a tree). The
+// wording in msgBranchNotEmpty names them too.
+var newApplicationFiles = []string{"LICENSE", "README", "README.rst"}
 
 // Auth holds the credentials for one check. Only the ones for the URL's
 // scheme are used.
@@ -80,7 +81,7 @@ type CheckRequest struct {
 	URL            string // re-validated with giturl.Validate
 	Branch         string // "" means DefaultBranch
 	Auth           Auth
-	NewApplication bool // a new Divio application: the branch may only contain NewApplicationFiles
+	NewApplication bool // a new Divio application: the branch may only contain LICENSE, README, README.rst
 	WriteAccess    bool // verify push access (receive-pack advertisement, no ref updated)
 
 	// PinnedHostKey is the SSH host key pinned at an earlier check, in
@@ -122,10 +123,11 @@ type Checker struct {
 	ConnectTimeout time.Duration
 	// Resolver resolves host names; nil means net.DefaultResolver.
 	Resolver *net.Resolver
-	// MaxFetchBytes bounds what one check reads from the remote (the pack
-	// of the branch tip, or any HTTP response); 0 means
-	// DefaultMaxFetchBytes. Blobs are not fetched from hosts that support
-	// partial clone, so only trees count there.
+	// MaxFetchBytes bounds what one check reads from the remote over all
+	// its connections (ref advertisements, the pack of the branch tip,
+	// HTTP error pages); 0 means DefaultMaxFetchBytes. Blobs are not
+	// fetched from hosts that support partial clone, so only trees count
+	// there.
 	MaxFetchBytes int64
 	// RootCAs verifies HTTPS certificates; nil means the system's roots.
 	RootCAs *x509.CertPool
@@ -526,7 +528,7 @@ func (t *branchTip) unexpectedFiles() []string {
 }
 
 func isNewApplicationFile(name string) bool {
-	for _, f := range NewApplicationFiles {
+	for _, f := range newApplicationFiles {
 		if name == f {
 			return true
 		}

@@ -3,8 +3,9 @@ package gitops
 // The fetch: list the remote's refs, then fetch the tip of one branch with
 // depth 1 on the same upload-pack session (one SSH channel; two HTTP
 // requests for smart HTTP, which is stateless), into memory. Its cost
-// depends on the size of the tip's tree, not on the history: the server
-// sends one commit and its tree, and no blobs if it supports partial clone.
+// depends on the number of refs (protocol version 0 advertises them all)
+// and the size of the tip's tree, not on the history: the server sends one
+// commit and its trees, and no blobs if it supports partial clone.
 
 import (
 	"context"

@@ -140,7 +140,7 @@ func msgTLS(host, detail string) string {
 		hostForMessage(host), detail, host)
 }
 
-// authCauses follows "The most likely causes:" in SSH authentication errors.
+// authCausesSSH follows "The most likely causes:" in SSH authentication errors.
 func authCausesSSH(keyFingerprint string) string {
 	key := "the deploy key"
 	if keyFingerprint != "" {

@@ -7,55 +7,61 @@ import (
 	"strings"
 )
 
-// MaxBranchLength bounds branch names; Git has no limit, but hosts do and a
-// name this long is always a mistake.
+// MaxBranchLength bounds a branch name. Git itself sets no limit, but
+// Git hosts do (GitHub: 255 bytes) and so does what the API stores.
 const MaxBranchLength = 255
 
-// CheckBranchName reports why name is not a valid branch name, following
-// `git check-ref-format --branch`. The message names the rule and the fix.
-func CheckBranchName(name string) error {
-	bad := func(why string) error {
-		return fmt.Errorf("%q is not a valid Git branch name: %s. Use a name such as main or release/2026-11", name, why)
-	}
+// BranchNameProblem says why name is not a branch name that
+// `git check-ref-format --branch` accepts, or returns "" if it is one.
+// Those rules are Git's refname rules (refs.c, check_refname_format) for
+// "refs/heads/<name>", plus --branch's own: no leading "-", not "HEAD", and
+// no "@{" (Git would read "@{-1}" as the previous branch).
+func BranchNameProblem(name string) string {
 	switch {
 	case name == "":
-		return bad("it is empty")
+		return "it is empty"
 	case len(name) > MaxBranchLength:
-		return bad(fmt.Sprintf("it is longer than %d bytes", MaxBranchLength))
-	case name == "@":
-		return bad(`"@" alone is not allowed`)
-	case name == "HEAD":
-		return bad(`"HEAD" names the current commit, not a branch`)
+		return fmt.Sprintf("it is longer than %d bytes", MaxBranchLength)
 	case strings.HasPrefix(name, "-"):
-		return bad(`it starts with "-"`)
-	case strings.HasPrefix(name, "refs/"):
-		return bad(`write the branch name without "refs/heads/"`)
-	case strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/"):
-		return bad(`it starts or ends with "/"`)
-	case strings.Contains(name, "//"):
-		return bad(`it contains "//"`)
-	case strings.HasSuffix(name, "."):
-		return bad(`it ends with "."`)
-	case strings.Contains(name, ".."):
-		return bad(`it contains ".."`)
-	case strings.Contains(name, "@{"):
-		return bad(`it contains "@{"`)
+		return "it must not start with “-”"
+	case name == "HEAD":
+		return "HEAD is not a branch"
 	}
 	for _, r := range name {
 		switch {
 		case r < 0x20 || r == 0x7f:
-			return bad("it contains a control character")
-		case strings.ContainsRune(" ~^:?*[\\", r):
-			return bad(fmt.Sprintf("it contains %q", r))
+			return "it must not contain control characters"
+		case r == ' ':
+			return "it must not contain spaces"
+		case strings.ContainsRune(`~^:?*[\`, r):
+			return fmt.Sprintf("it must not contain “%c”", r)
 		}
 	}
-	for _, component := range strings.Split(name, "/") {
-		if strings.HasPrefix(component, ".") {
-			return bad(`a part between slashes starts with "."`)
+	switch {
+	case strings.Contains(name, ".."):
+		return "it must not contain “..”"
+	case strings.Contains(name, "@{"):
+		return "it must not contain “@{”"
+	case strings.HasSuffix(name, "."):
+		return "it must not end with “.”"
+	}
+	for component := range strings.SplitSeq(name, "/") {
+		switch {
+		case component == "":
+			return "it must not start or end with “/” or contain “//”"
+		case strings.HasPrefix(component, "."):
+			return "no part of it (between slashes) may start with “.”"
+		case strings.HasSuffix(component, ".lock"):
+			return "no part of it (between slashes) may end with “.lock”"
 		}
-		if strings.HasSuffix(component, ".lock") {
-			return bad(`a part between slashes ends with ".lock"`)
-		}
+	}
+	return ""
+}
+
+// CheckBranchName is BranchNameProblem as an error fit for a diagnostic.
+func CheckBranchName(name string) error {
+	if problem := BranchNameProblem(name); problem != "" {
+		return fmt.Errorf("%q is not a valid Git branch name: %s. Use a name such as main or release/2026-11", name, problem)
 	}
 	return nil
 }

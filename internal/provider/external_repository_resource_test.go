@@ -153,7 +153,7 @@ resource "divio_external_repository" "repo" {
 		{"https with deploy key", `  url = "https://git.example.com/site.git"` + "\n" + key + httpsBlock, `(?s)Deploy key not used with HTTPS`},
 		{"ssh with https block", `  url = "git@git.example.com:acme/site.git"` + "\n" + key + httpsBlock, `(?s)HTTPS credentials not used with SSH`},
 		{"ssh without deploy key", `  url = "git@git.example.com:acme/site.git"`, `(?s)Deploy key required`},
-		{"bad branch", `  url = "git@git.example.com:acme/site.git"` + "\n" + key + `  branch = "a..b"`, `(?s)Invalid branch name.*"\.\."`},
+		{"bad branch", `  url = "git@git.example.com:acme/site.git"` + "\n" + key + `  branch = "a..b"`, `(?s)Invalid branch name.*must not contain`},
 		{"read-only at setup", `  url = "git@git.example.com:acme/site.git"` + "\n" + key + `  write_access = false`, `(?s)Write access is required to set up`},
 		{"bad fingerprint", `  url = "git@git.example.com:acme/site.git"` + "\n" + key + `  expected_host_key_fingerprint = "MD5:aa:bb"`, `(?s)expected_host_key_fingerprint.*SHA256:`},
 	}

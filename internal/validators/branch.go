@@ -17,7 +17,9 @@ func (branchNameValidator) Description(context.Context) string {
 	return "value must be a valid Git branch name (git check-ref-format --branch)"
 }
 
-func (v branchNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v branchNameValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v branchNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
