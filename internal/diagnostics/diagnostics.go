@@ -231,3 +231,37 @@ func DeployKeyInUse(diags *diag.Diagnostics, id string, err error) {
 			err.Error()+"). Bindings cannot be removed, so the key stays on Divio; Terraform no longer manages it. "+
 			"To retire it, point the binding at another deploy key first (deploy_key_id).")
 }
+
+// WebhookSecretConfig is what CheckWebhookSecret needs to know of a
+// divio_repository_webhook configuration.
+type WebhookSecretConfig struct {
+	Bitbucket   bool
+	TypeUnknown bool
+	SecretSet   bool // secret_wo is set (possibly unknown)
+	SecretKnown bool
+	VersionSet  bool
+}
+
+// CheckWebhookSecret enforces the secret_wo rules at plan time.
+func CheckWebhookSecret(diags *diag.Diagnostics, c WebhookSecretConfig) {
+	if c.SecretSet && c.Bitbucket && !c.TypeUnknown {
+		diags.AddAttributeError(path.Root("secret_wo"), "Bitbucket webhooks have no secret",
+			"Bitbucket does not send the webhook secret, so Divio does not use one: the webhook URL itself is the "+
+				"credential. Remove secret_wo (and secret_wo_version), or use rotation_triggers to rotate the URL.")
+	}
+	if c.SecretSet != c.VersionSet {
+		diags.AddAttributeError(path.Root("secret_wo_version"), "secret_wo and secret_wo_version go together",
+			"secret_wo is write-only, so Terraform cannot see when it changes: set secret_wo_version with it (any "+
+				"number) and change the version whenever you change the secret.")
+	}
+}
+
+// SyncWarning surfaces a sync-status warning (e.g. no_webhook) as a
+// Terraform warning: worth knowing, not a failure.
+func SyncWarning(diags *diag.Diagnostics, code, message string) {
+	summary := "External repository: " + code
+	if code == "no_webhook" {
+		summary = "You have no webhook set up"
+	}
+	diags.AddWarning(summary, message)
+}

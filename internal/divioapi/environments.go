@@ -1,6 +1,9 @@
 package divioapi
 
-import "context"
+import (
+	"context"
+	"net/http"
+)
 
 const environmentsPath = "/apps/v3/environments/"
 
@@ -29,4 +32,18 @@ func (c *Client) GetEnvironment(ctx context.Context, id string) (*Environment, e
 func (c *Client) ListEnvironments(ctx context.Context, f EnvironmentFilter) ([]Environment, error) {
 	return ListAll[Environment](ctx, c, environmentsPath,
 		filter("application", f.Application, "slug", f.Slug))
+}
+
+// SetEnvironmentBranch changes the branch an environment tracks ("custom
+// tracking branches"). The API refuses a branch missing at the remote.
+func (c *Client) SetEnvironmentBranch(ctx context.Context, id, branch string) (*Environment, error) {
+	p, err := ObjectPath(environmentsPath, id)
+	if err != nil {
+		return nil, err
+	}
+	var env Environment
+	if err := c.Do(ctx, http.MethodPatch, p, nil, map[string]string{"branch": branch}, &env); err != nil {
+		return nil, err
+	}
+	return &env, nil
 }

@@ -1,9 +1,15 @@
 package provider
 
 import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 )
 
 // clientFrom extracts the API client the provider passed to a type's
@@ -19,4 +25,12 @@ func clientFrom(providerData any, diags *diag.Diagnostics) *divioapi.Client {
 		return nil
 	}
 	return client
+}
+
+// writeOnlyString reads a write-only attribute, which only the
+// configuration carries (never the plan or state).
+func writeOnlyString(ctx context.Context, config tfsdk.Config, p path.Path, diags *diag.Diagnostics) string {
+	var value types.String
+	diags.Append(config.GetAttribute(ctx, p, &value)...)
+	return value.ValueString()
 }

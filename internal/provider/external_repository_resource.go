@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -217,7 +216,7 @@ func (r *ExternalRepositoryResource) ModifyPlan(ctx context.Context, req resourc
 func (r *ExternalRepositoryResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan ExternalRepositoryModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	token := r.configuredToken(ctx, req.Config, &resp.Diagnostics)
+	token := writeOnlyString(ctx, req.Config, path.Root("https").AtName("token_wo"), &resp.Diagnostics)
 	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -347,7 +346,7 @@ func (r *ExternalRepositoryResource) Update(ctx context.Context, req resource.Up
 	var plan, state ExternalRepositoryModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	token := r.configuredToken(ctx, req.Config, &resp.Diagnostics)
+	token := writeOnlyString(ctx, req.Config, path.Root("https").AtName("token_wo"), &resp.Diagnostics)
 	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -398,13 +397,6 @@ func (r *ExternalRepositoryResource) ImportState(ctx context.Context, req resour
 		}
 	}
 	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("application"), path.Root("application"), req, resp)
-}
-
-// configuredToken reads the write-only token, which is only in the config.
-func (r *ExternalRepositoryResource) configuredToken(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) string {
-	var token types.String
-	diags.Append(config.GetAttribute(ctx, path.Root("https").AtName("token_wo"), &token)...)
-	return token.ValueString()
 }
 
 // timeoutsNull is an unset timeouts block, for states built without a plan.

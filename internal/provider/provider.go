@@ -12,7 +12,9 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -27,8 +29,10 @@ import (
 )
 
 var (
-	_ provider.Provider                  = (*DivioProvider)(nil)
-	_ provider.ProviderWithListResources = (*DivioProvider)(nil)
+	_ provider.Provider                       = (*DivioProvider)(nil)
+	_ provider.ProviderWithListResources      = (*DivioProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*DivioProvider)(nil)
+	_ provider.ProviderWithActions            = (*DivioProvider)(nil)
 )
 
 // New returns a constructor of the provider at the given version, in the
@@ -135,6 +139,8 @@ func (p *DivioProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewRepositoryDeployKeyResource,
 		NewExternalRepositoryResource,
+		NewRepositoryWebhookResource,
+		NewEnvironmentTrackingBranchResource,
 	}
 }
 
@@ -147,6 +153,20 @@ func (p *DivioProvider) ListResources(context.Context) []func() list.ListResourc
 func (p *DivioProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewApplicationDataSource,
+		NewRepositorySyncStatusDataSource,
+	}
+}
+
+func (p *DivioProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewRepositoryWebhookEphemeralResource,
+	}
+}
+
+func (p *DivioProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewRepositoryUpdateAction,
+		NewRepositoryResetToOriginAction,
 	}
 }
 

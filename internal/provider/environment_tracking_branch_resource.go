@@ -1,0 +1,146 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/validators"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*EnvironmentTrackingBranchResource)(nil)
+	_ resource.ResourceWithImportState = (*EnvironmentTrackingBranchResource)(nil)
+	_ resource.ResourceWithIdentity    = (*EnvironmentTrackingBranchResource)(nil)
+)
+
+func NewEnvironmentTrackingBranchResource() resource.Resource {
+	return &EnvironmentTrackingBranchResource{}
+}
+
+// EnvironmentTrackingBranchResource sets the Git branch an environment
+// deploys from ("custom tracking branches").
+type EnvironmentTrackingBranchResource struct {
+	client *divioapi.Client
+}
+
+// EnvironmentTrackingBranchModel is the resource's state; its id is the
+// environment's.
+type EnvironmentTrackingBranchModel struct {
+	Environment types.String `tfsdk:"environment"`
+	Branch      types.String `tfsdk:"branch"`
+}
+
+// EnvironmentTrackingBranchIdentity identifies the resource by environment.
+type EnvironmentTrackingBranchIdentity struct {
+	Environment types.String `tfsdk:"environment"`
+}
+
+func (r *EnvironmentTrackingBranchResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_environment_tracking_branch"
+}
+
+func (r *EnvironmentTrackingBranchResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The Git branch an environment tracks (Divio's custom tracking branches), e.g. `develop` for " +
+			"`test`. With an external repository the branch must exist at the remote (checked on apply). Destroying the " +
+			"resource stops managing the setting; the environment keeps tracking the branch.",
+		Attributes: map[string]schema.Attribute{
+			"environment": schema.StringAttribute{
+				MarkdownDescription: "UUID of the environment, e.g. from `data.divio_application.app.environments`.",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{validators.UUID()},
+			},
+			"branch": schema.StringAttribute{
+				MarkdownDescription: "Branch to track. Must be a valid Git branch name and, with an external repository, exist there.",
+				Required:            true,
+				Validators:          []validator.String{validators.BranchName()},
+			},
+		},
+	}
+}
+
+func (r *EnvironmentTrackingBranchResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"environment": identityschema.StringAttribute{RequiredForImport: true, Description: "UUID of the environment."},
+	}}
+}
+
+func (r *EnvironmentTrackingBranchResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *EnvironmentTrackingBranchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.apply(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+func (r *EnvironmentTrackingBranchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.apply(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+// apply sets the planned branch; the API checks it exists at the remote.
+func (r *EnvironmentTrackingBranchResource) apply(ctx context.Context, getPlan func(context.Context, any) diag.Diagnostics, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+	var plan EnvironmentTrackingBranchModel
+	diags.Append(getPlan(ctx, &plan)...)
+	if diags.HasError() {
+		return
+	}
+	env, err := r.client.SetEnvironmentBranch(ctx, plan.Environment.ValueString(), plan.Branch.ValueString())
+	if err != nil {
+		diagnostics.AddAPIError(diags, "Could not set the environment's tracking branch", err, diagnostics.FieldPaths{"branch": path.Root("branch")})
+		return
+	}
+	r.setState(ctx, env, state, identity, diags)
+}
+
+func (r *EnvironmentTrackingBranchResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state EnvironmentTrackingBranchModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	env, err := r.client.GetEnvironment(ctx, state.Environment.ValueString())
+	if divioapi.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not read the environment", err, nil)
+		return
+	}
+	r.setState(ctx, env, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+// Delete stops managing the setting: an environment always tracks a branch.
+func (r *EnvironmentTrackingBranchResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
+
+func (r *EnvironmentTrackingBranchResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID != "" {
+		if err := validators.CheckUUID(req.ID); err != nil {
+			diagnostics.InvalidImportID(&resp.Diagnostics, "divio_environment_tracking_branch (the environment's UUID)", err)
+			return
+		}
+	}
+	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("environment"), path.Root("environment"), req, resp)
+}
+
+func (r *EnvironmentTrackingBranchResource) setState(ctx context.Context, env *divioapi.Environment, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+	model := EnvironmentTrackingBranchModel{Environment: types.StringValue(env.UUID), Branch: types.StringValue(env.Branch)}
+	diags.Append(state.Set(ctx, &model)...)
+	if identity != nil {
+		diags.Append(identity.Set(ctx, EnvironmentTrackingBranchIdentity{Environment: model.Environment})...)
+	}
+}

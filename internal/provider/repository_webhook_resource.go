@@ -1,0 +1,291 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/validators"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*RepositoryWebhookResource)(nil)
+	_ resource.ResourceWithImportState    = (*RepositoryWebhookResource)(nil)
+	_ resource.ResourceWithIdentity       = (*RepositoryWebhookResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*RepositoryWebhookResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*RepositoryWebhookResource)(nil)
+)
+
+func NewRepositoryWebhookResource() resource.Resource { return &RepositoryWebhookResource{} }
+
+// RepositoryWebhookResource is the webhook a Git host calls so that Divio
+// pulls new commits. Its URL and secret are pasted into the Git host (or
+// passed to the GitHub/GitLab/Bitbucket provider's webhook resource).
+type RepositoryWebhookResource struct {
+	client *divioapi.Client
+}
+
+// RepositoryWebhookModel is the resource's state.
+type RepositoryWebhookModel struct {
+	ID               types.String `tfsdk:"id"`
+	Application      types.String `tfsdk:"application"`
+	Type             types.String `tfsdk:"type"`
+	URL              types.String `tfsdk:"url"`
+	Secret           types.String `tfsdk:"secret"`
+	SecretWO         types.String `tfsdk:"secret_wo"`
+	SecretWOVersion  types.Int64  `tfsdk:"secret_wo_version"`
+	RotationTriggers types.Map    `tfsdk:"rotation_triggers"`
+}
+
+// RepositoryWebhookIdentity identifies a webhook by its application: a
+// binding has at most one webhook.
+type RepositoryWebhookIdentity struct {
+	Application types.String `tfsdk:"application"`
+}
+
+// webhookTypes are the Git hosts whose deliveries the platform verifies.
+var webhookTypes = []string{"github", "gitlab", "bitbucket"}
+
+var webhookFields = diagnostics.FieldPaths{
+	"application": path.Root("application"),
+	"type":        path.Root("type"),
+	"secret":      path.Root("secret_wo"),
+}
+
+func (r *RepositoryWebhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_repository_webhook"
+}
+
+func (r *RepositoryWebhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The webhook that tells Divio to pull when commits land in an application's external " +
+			"repository (the binding must exist: `divio_external_repository`). Divio gives a URL and, for GitHub and " +
+			"GitLab, a shared secret; add them to the Git host:\n\n" +
+			"| Git host | Where | Fields |\n|---|---|---|\n" +
+			"| GitHub | Settings > Webhooks > Add webhook | **Payload URL**: `url`; **Content type**: `application/json`; **Secret**: `secret`; events: **Just the push event** |\n" +
+			"| GitLab | Settings > Webhooks | **URL**: `url`; **Secret token**: `secret`; trigger: **Push events** |\n" +
+			"| Bitbucket | Repository settings > Webhooks | **Title**: any; **URL**: `url`; triggers: **Repository push** (the secret is not used: the URL is the credential) |\n\n" +
+			"To keep the secret out of the Terraform state, choose it yourself with the write-only `secret_wo` (and " +
+			"`secret_wo_version`), or read it with the `divio_repository_webhook` ephemeral resource.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the webhook.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"application": schema.StringAttribute{
+				MarkdownDescription: "UUID of the application whose external repository sends the webhook. Changing it creates a new webhook.",
+				Required:            true,
+				PlanModifiers:       replace,
+				Validators:          []validator.String{validators.UUID()},
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "Which host's deliveries to expect and verify: `github`, `gitlab` or `bitbucket` (other hosts " +
+					"generally send one of these). Changing it creates a new webhook.",
+				Required:      true,
+				PlanModifiers: replace,
+				Validators:    []validator.String{stringvalidator.OneOf(webhookTypes...)},
+			},
+			"url": schema.StringAttribute{
+				MarkdownDescription: "The URL the Git host must call (GitHub's Payload URL). For Bitbucket it carries the credential, and rotating issues a new one.",
+				Computed:            true,
+				Sensitive:           true,
+			},
+			"secret": schema.StringAttribute{
+				MarkdownDescription: "The shared secret Divio generated (GitHub's Secret, GitLab's Secret token). Null for Bitbucket and when `secret_wo` is used.",
+				Computed:            true,
+				Sensitive:           true,
+			},
+			"secret_wo": schema.StringAttribute{
+				MarkdownDescription: "A secret of your choosing (16 to 256 characters), sent to Divio and never stored in the state " +
+					"or plan. Requires `secret_wo_version`; not for Bitbucket.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{stringvalidator.LengthBetween(16, 256)},
+			},
+			"secret_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Any number; change it to send a new `secret_wo` (a rotation).",
+				Optional:            true,
+			},
+			"rotation_triggers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary values; any change rotates the webhook (a new secret, or for Bitbucket a new URL), e.g. `{ rotated = time_rotating.quarterly.id }`.",
+				Optional:            true,
+				ElementType:         types.StringType,
+			},
+		},
+	}
+}
+
+func (r *RepositoryWebhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"application": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "UUID of the application; its binding has at most one webhook.",
+			},
+		},
+	}
+}
+
+func (r *RepositoryWebhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *RepositoryWebhookResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config RepositoryWebhookModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	diagnostics.CheckWebhookSecret(&resp.Diagnostics, diagnostics.WebhookSecretConfig{
+		Bitbucket:   config.Type.ValueString() == "bitbucket",
+		SecretSet:   !config.SecretWO.IsNull(),
+		SecretKnown: !config.SecretWO.IsUnknown(),
+		VersionSet:  !config.SecretWOVersion.IsNull(),
+		TypeUnknown: config.Type.IsUnknown(),
+	})
+}
+
+// ModifyPlan plans a new URL and secret only when the webhook rotates.
+func (r *RepositoryWebhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
+		return
+	}
+	var plan, state RepositoryWebhookModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || rotates(&plan, &state) {
+		return // url and secret stay unknown: a rotation changes them
+	}
+	plan.URL, plan.Secret = state.URL, state.Secret
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// rotates reports whether applying plan over state rotates the webhook.
+func rotates(plan, state *RepositoryWebhookModel) bool {
+	return !plan.RotationTriggers.Equal(state.RotationTriggers) || !plan.SecretWOVersion.Equal(state.SecretWOVersion)
+}
+
+func (r *RepositoryWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan RepositoryWebhookModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	secret := writeOnlyString(ctx, req.Config, path.Root("secret_wo"), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	hook, err := r.client.CreateWebhook(ctx, divioapi.CreateWebhookRequest{
+		Application: plan.Application.ValueString(), Type: plan.Type.ValueString(), Secret: secret,
+	})
+	if err != nil {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not create the webhook", err, webhookFields)
+		return
+	}
+	r.setState(ctx, hook, &plan, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+func (r *RepositoryWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state RepositoryWebhookModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var hook *divioapi.Webhook
+	var err error
+	if state.ID.IsNull() { // after an import by application
+		var hooks []divioapi.Webhook
+		hooks, err = r.client.ListWebhooks(ctx, state.Application.ValueString())
+		if err == nil && len(hooks) > 0 {
+			hook = &hooks[0]
+		}
+	} else {
+		hook, err = r.client.GetWebhook(ctx, state.ID.ValueString())
+	}
+	if divioapi.IsNotFound(err) || (err == nil && hook == nil) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not read the webhook", err, nil)
+		return
+	}
+	r.setState(ctx, hook, &state, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+func (r *RepositoryWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state RepositoryWebhookModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	secret := writeOnlyString(ctx, req.Config, path.Root("secret_wo"), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !rotates(&plan, &state) {
+		plan.URL, plan.Secret = state.URL, state.Secret
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	hook, err := r.client.RotateWebhook(ctx, state.ID.ValueString(), divioapi.RotateWebhookRequest{Secret: secret})
+	if err != nil {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not rotate the webhook", err, webhookFields)
+		return
+	}
+	r.setState(ctx, hook, &plan, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+func (r *RepositoryWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state RepositoryWebhookModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := r.client.DeleteWebhook(ctx, state.ID.ValueString()); err != nil && !divioapi.IsNotFound(err) {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not delete the webhook", err, nil)
+	}
+}
+
+// ImportState takes the application's UUID.
+func (r *RepositoryWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID != "" {
+		if err := validators.CheckUUID(req.ID); err != nil {
+			diagnostics.InvalidImportID(&resp.Diagnostics, "divio_repository_webhook (the application's UUID)", err)
+			return
+		}
+	}
+	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("application"), path.Root("application"), req, resp)
+}
+
+// setState writes hook into state. The secret is kept out of the state when
+// the user supplies it write-only (secret_wo_version set).
+func (r *RepositoryWebhookResource) setState(ctx context.Context, hook *divioapi.Webhook, prior *RepositoryWebhookModel, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+	model := *prior
+	model.ID = types.StringValue(hook.UUID)
+	model.Application = types.StringValue(hook.Application)
+	model.Type = types.StringValue(hook.Type)
+	model.URL = types.StringValue(hook.URL)
+	model.Secret = types.StringPointerValue(hook.Secret)
+	if !prior.SecretWOVersion.IsNull() {
+		model.Secret = types.StringNull()
+	}
+	model.SecretWO = types.StringNull()
+	if model.RotationTriggers.IsUnknown() {
+		model.RotationTriggers = types.MapNull(types.StringType)
+	}
+	diags.Append(state.Set(ctx, &model)...)
+	if identity != nil {
+		diags.Append(identity.Set(ctx, RepositoryWebhookIdentity{Application: model.Application})...)
+	}
+}
