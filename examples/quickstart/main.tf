@@ -48,6 +48,22 @@ resource "divio_external_repository" "repo" {
   deploy_key_id = divio_repository_deploy_key.deploy.id
 }
 
+# The webhook that tells Divio to pull when commits land: paste url and secret
+# into the Git host (or use the GitHub/GitLab/Bitbucket provider).
+resource "divio_repository_webhook" "push" {
+  count = var.repository_url == null ? 0 : 1
+
+  application = divio_external_repository.repo[0].application
+  type        = "github"
+}
+
+data "divio_repository_sync_status" "repo" {
+  count = var.repository_url == null ? 0 : 1
+
+  application = data.divio_application.app.id
+  depends_on  = [divio_repository_webhook.push]
+}
+
 output "application" {
   value = {
     id           = data.divio_application.app.id
@@ -72,5 +88,28 @@ output "repository" {
     state                = divio_external_repository.repo[0].state
     host_key_fingerprint = divio_external_repository.repo[0].host_key_fingerprint
     last_commit          = divio_external_repository.repo[0].last_commit
+  }
+}
+
+output "webhook_url" {
+  description = "GitHub: Settings > Webhooks > Payload URL (content type application/json, push events)."
+  value       = var.repository_url == null ? null : divio_repository_webhook.push[0].url
+  sensitive   = true
+}
+
+output "webhook_secret" {
+  description = "GitHub: the webhook's Secret."
+  value       = var.repository_url == null ? null : divio_repository_webhook.push[0].secret
+  sensitive   = true
+}
+
+output "sync_status" {
+  description = "How the platform's copy compares with the repository."
+  value = var.repository_url == null ? null : {
+    origin_head        = data.divio_repository_sync_status.repo[0].origin_head
+    platform_head      = data.divio_repository_sync_status.repo[0].platform_head
+    in_sync            = data.divio_repository_sync_status.repo[0].in_sync
+    webhook_configured = data.divio_repository_sync_status.repo[0].webhook_configured
+    last_delivery      = data.divio_repository_sync_status.repo[0].last_delivery_result
   }
 }

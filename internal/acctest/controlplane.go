@@ -3,6 +3,7 @@ package acctest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 	"github.com/divio-community/terraform-provider-divio/internal/provider"
 )
 
@@ -43,13 +45,32 @@ type ControlPlane struct {
 // StartControlPlane starts a control plane for t and stops it when t ends.
 func StartControlPlane(t testing.TB) *ControlPlane {
 	t.Helper()
+	return StartControlPlaneWith(t, Options{})
+}
+
+// Options changes how StartControlPlaneWith sets the control plane up.
+type Options struct {
+	// RootCAs are the certificate authorities the access checks trust for
+	// HTTPS Git hosts, e.g. an HTTPSHost's CertPool(); nil means the
+	// system's (the checker StartControlPlane uses).
+	RootCAs *x509.CertPool
+}
+
+// StartControlPlaneWith is StartControlPlane with options.
+func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
+	t.Helper()
 	requests := &RequestLog{}
-	srv, err := controlplane.New(context.Background(), controlplane.Config{
+	cfg := controlplane.Config{
 		DBPath:        filepath.Join(t.TempDir(), "control-plane.db"),
 		EncryptionKey: randomBytes(t, 32),
 		Dev:           true,
 		Middleware:    []func(http.Handler) http.Handler{requests.Middleware},
-	})
+	}
+	if opts.RootCAs != nil {
+		// The real checker, as in dev mode, trusting only these CAs.
+		cfg.AccessChecker = &gitops.Checker{AllowLoopback: true, RootCAs: opts.RootCAs}
+	}
+	srv, err := controlplane.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start control plane: %v", err)
 	}

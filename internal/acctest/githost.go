@@ -47,3 +47,51 @@ func Head(t testing.TB, repo *githost.Repo, branch string) string {
 	}
 	return head
 }
+
+// StartHTTPSGitHost starts a real HTTPS Git host (git http-backend behind
+// TLS, with its own CA, and personal access tokens) on a loopback port for
+// t, and stops it when t ends. Control planes that check bindings on it
+// need StartControlPlaneWith(t, Options{RootCAs: host.CertPool()}).
+func StartHTTPSGitHost(t testing.TB) *githost.HTTPSHost {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	host, err := githost.StartHTTPS(ctx, "")
+	if err != nil {
+		t.Fatalf("start HTTPS Git host: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("HTTPS Git host log:\n%s", host.LogTail())
+		}
+		host.Close()
+	})
+	return host
+}
+
+// NewHTTPSRepo is NewRepo on an HTTPS host.
+func NewHTTPSRepo(t testing.TB, host *githost.HTTPSHost, name string, branches map[string]map[string]string) *githost.HTTPSRepo {
+	t.Helper()
+	repo, err := host.CreateRepo(name)
+	if err != nil {
+		t.Fatalf("create repository %s: %v", name, err)
+	}
+	for branch, files := range branches {
+		if _, err := repo.Commit(context.Background(), branch, files, "initial commit on "+branch); err != nil {
+			t.Fatalf("commit to %s@%s: %v", name, branch, err)
+		}
+	}
+	return repo
+}
+
+// HeadOf is Head for a repository on either host.
+func HeadOf(t testing.TB, repo interface {
+	Head(ctx context.Context, branch string) (string, error)
+}, branch string) string {
+	t.Helper()
+	head, err := repo.Head(context.Background(), branch)
+	if err != nil {
+		t.Fatalf("head of %s: %v", branch, err)
+	}
+	return head
+}

@@ -179,9 +179,12 @@ func (q *checkQueue) close(wait time.Duration) error {
 	}
 }
 
-// WaitIdle waits until no access check is queued or running (or the server
-// is closed), or ctx is done. It is meant for tests and benchmarks.
-func (s *Server) WaitIdle(ctx context.Context) error { return s.checks.waitIdle(ctx) }
+// isIdle reports whether no check is queued or running.
+func (q *checkQueue) isIdle() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.entries) == 0 || q.closed
+}
 
 // runCheck checks a binding with its current settings and stores the
 // outcome, unless a newer check has been asked for meanwhile.

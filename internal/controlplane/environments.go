@@ -1,9 +1,12 @@
 package controlplane
 
 import (
+	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 )
 
 type environmentView struct {
@@ -40,4 +43,95 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, user sto
 	serveObject(s, w, r, func(id string) (store.Environment, error) {
 		return s.store.GetEnvironment(r.Context(), user.UUID, id)
 	}, newEnvironmentView)
+}
+
+type updateEnvironmentRequest struct {
+	Branch *string `json:"branch"`
+}
+
+// msgBranchMissingAtRemote is Divio's error "The remote repository requires a branch".
+func msgBranchMissingAtRemote(branch, url string) string {
+	return fmt.Sprintf("The remote repository requires a branch “%s”, but %s has none of that name. "+
+		"Push the branch to the repository first, then set it again.", branch, url)
+}
+
+func msgBranchNotChecked(branch, detail string) string {
+	return fmt.Sprintf("The branch “%s” could not be looked up at the remote repository: %s", branch, detail)
+}
+
+// updateEnvironment serves PATCH /apps/v3/environments/{uuid}/: it changes
+// the branch the environment tracks ("custom tracking branches"). When the
+// application has an external repository, the branch must exist there.
+func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, user store.User) {
+	id, err := pathUUID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var request updateEnvironmentRequest
+	present, err := decodePatch(r, &request)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	env, err := s.store.GetEnvironment(r.Context(), user.UUID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	invalid := validationErrors{}
+	if present["branch"] && request.Branch == nil {
+		invalid.add("branch", msgNull)
+	}
+	if request.Branch != nil {
+		validateBranch("branch", *request.Branch, invalid)
+	}
+	if err := invalid.orNil(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if request.Branch == nil || *request.Branch == env.Branch {
+		writeJSON(w, http.StatusOK, newEnvironmentView(env))
+		return
+	}
+	if err := s.checkRemoteBranch(r, user, env.ApplicationUUID, *request.Branch); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	env, err = s.store.SetEnvironmentBranch(r.Context(), user.UUID, id, *request.Branch)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newEnvironmentView(env))
+}
+
+// checkRemoteBranch looks branch up at the external repository of the
+// application, if it has one, with the binding's credentials.
+func (s *Server) checkRemoteBranch(r *http.Request, user store.User, applicationUUID, branch string) error {
+	app, err := s.store.GetApplication(r.Context(), user.UUID, applicationUUID)
+	if err != nil || app.RepositoryUUID == nil {
+		return err
+	}
+	repo, err := s.store.LoadRepository(r.Context(), *app.RepositoryUUID)
+	if err != nil {
+		return err
+	}
+	var auth gitops.Auth
+	if err := s.checkCredentials(r.Context(), repo, &auth); err != nil {
+		s.logger.LogAttrs(r.Context(), slog.LevelError, "repository credentials unavailable",
+			slog.String("repository", repo.UUID), slog.String("error", err.Error()))
+		return fieldError("branch", msgBranchNotChecked(branch,
+			"the control plane could not read the stored credentials of the repository; set them again with PATCH."))
+	}
+	exists, result := s.syncer.RemoteBranchExists(r.Context(), repo.DSN, branch, auth, repo.HostKey)
+	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "remote branch lookup", slog.String("repository", repo.UUID),
+		slog.Bool("exists", exists), slog.String("code", result.Code))
+	switch {
+	case exists:
+		return nil
+	case result.Code == "" || result.OK() || result.Code == gitops.CodeBranchMissing:
+		return fieldError("branch", msgBranchMissingAtRemote(branch, repo.URL))
+	}
+	return fieldError("branch", msgBranchNotChecked(branch, result.Message))
 }

@@ -88,7 +88,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"detail": errNotFound.detail})
 	default:
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+			slog.String("method", r.Method), slog.String("path", logPath(r)), slog.String("error", err.Error()))
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": "A server error occurred."})
 	}
 }

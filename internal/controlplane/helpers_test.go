@@ -86,6 +86,7 @@ func newTestServer(t *testing.T, configure ...func(*Config)) *testServer {
 		Now:           clock.Now,
 		// Tests never reach a real Git host; repository tests set their own fake.
 		AccessChecker: &fakeChecker{},
+		Syncer:        newFakeSyncer(),
 	}
 	for _, f := range configure {
 		f(&cfg)

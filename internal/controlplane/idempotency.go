@@ -77,7 +77,7 @@ func (s *Server) idempotent(next userHandler) userHandler {
 			if err := s.store.SaveIdempotencyRecord(r.Context(), record, now.Add(-idempotencyTTL)); err != nil {
 				// The request did take effect, so its answer is still the right one to send.
 				s.logger.LogAttrs(r.Context(), slog.LevelError, "storing idempotency record failed",
-					slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+					slog.String("path", logPath(r)), slog.String("error", err.Error()))
 			}
 		}
 		recorder.copyTo(w)

@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
@@ -33,6 +36,17 @@ type Config struct {
 	AccessChecker AccessChecker
 	// CheckWorkers is how many access checks run at once; 0 means 4.
 	CheckWorkers int
+	// Syncer pulls repositories (for webhook deliveries, Update and Reset
+	// to origin) and looks up environments' branches at their remotes;
+	// nil is the real one, the same *gitops.Checker as AccessChecker's
+	// (a new &gitops.Checker{AllowLoopback: Dev} when AccessChecker is not one).
+	Syncer Syncer
+	// SyncWorkers is how many pulls (of different repositories) run at
+	// once; 0 means 4.
+	SyncWorkers int
+	// DataDir holds the platform's copies of the repositories, in
+	// <DataDir>/mirrors/<repository UUID>; "" means the directory of DBPath.
+	DataDir string
 }
 
 // Server serves the API. It is safe for concurrent use.
@@ -45,11 +59,15 @@ type Server struct {
 	idempotencyLocks keyedMutex
 	checker          AccessChecker
 	checks           *checkQueue
+	syncer           Syncer
+	pulls            *pullQueue
+	dataDir          string
 }
 
 // New opens or creates the database, applies migrations, builds the
-// handler and starts the access-check workers, queueing the checks that
-// bindings left in CLONING (by a stop or a crash) still need.
+// handler and starts the access-check and pull workers, queueing the
+// checks that bindings left in CLONING (by a stop or a crash) still need,
+// and the pulls that accepted deliveries still need.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	box, err := sealbox.New(cfg.EncryptionKey)
 	if err != nil {
@@ -71,9 +89,38 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, fmt.Errorf("controlplane: %w", err)
 	}
+	pendingPulls, err := s.store.PendingPulls(ctx)
+	if err != nil {
+		s.store.Close()
+		return nil, fmt.Errorf("controlplane: %w", err)
+	}
+	s.dataDir = cfg.DataDir
+	if s.dataDir == "" {
+		s.dataDir = filepath.Dir(cfg.DBPath)
+	}
+	if err := os.MkdirAll(filepath.Join(s.dataDir, "mirrors"), 0o700); err != nil {
+		s.store.Close()
+		return nil, fmt.Errorf("controlplane: %w", err)
+	}
 	s.checker = cfg.AccessChecker
 	if s.checker == nil {
 		s.checker = &gitops.Checker{AllowLoopback: cfg.Dev}
+	}
+	s.syncer = cfg.Syncer
+	if s.syncer == nil {
+		checker, ok := s.checker.(*gitops.Checker)
+		if !ok {
+			checker = &gitops.Checker{AllowLoopback: cfg.Dev}
+		}
+		s.syncer = checker
+	}
+	s.pulls = newPullQueue()
+	s.pulls.start(cmp.Or(cfg.SyncWorkers, defaultSyncWorkers), s.runPull)
+	for _, id := range pendingPulls {
+		s.queueDeliveryPull(id)
+	}
+	if len(pendingPulls) > 0 {
+		s.logger.Info("pulls resumed", "count", len(pendingPulls))
 	}
 	s.checks = newCheckQueue()
 	s.checks.start(cmp.Or(cfg.CheckWorkers, defaultCheckWorkers), s.runCheck)
@@ -90,10 +137,30 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // Handler returns the API handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close stops the access checks (cancelling running ones and waiting for
-// them a bounded time) and closes the database. Stop serving requests first.
+// Close stops the access checks and the pulls (cancelling running ones and
+// waiting for them a bounded time) and closes the database. Stop serving
+// requests first.
 func (s *Server) Close() error {
-	return errors.Join(s.checks.close(checkShutdownWait), s.store.Close())
+	return errors.Join(s.checks.close(checkShutdownWait), s.pulls.close(syncShutdownWait), s.store.Close())
+}
+
+// WaitIdle waits until no access check and no pull is queued or running
+// (or the server is closed), or ctx is done. It is meant for tests and
+// benchmarks.
+func (s *Server) WaitIdle(ctx context.Context) error {
+	for {
+		if err := s.checks.waitIdle(ctx); err != nil {
+			return err
+		}
+		if err := s.pulls.waitIdle(ctx); err != nil {
+			return err
+		}
+		// Neither queues work for the other, but a request may have
+		// queued a check while the pulls were running.
+		if s.checks.isIdle() && s.pulls.isIdle() {
+			return nil
+		}
+	}
 }
 
 // userHandler serves a request of an authenticated user.
@@ -126,9 +193,13 @@ func (s *Server) routes() *http.ServeMux {
 
 	route("GET /apps/v3/applications/{$}", s.listApplications)
 	route("GET /apps/v3/applications/{uuid}/{$}", s.getApplication)
+	route("GET /apps/v3/applications/{uuid}/sync-status/{$}", s.getSyncStatus)
+	route("POST /apps/v3/applications/{uuid}/update/{$}", s.idempotent(s.updateApplication))
+	route("POST /apps/v3/applications/{uuid}/reset-to-origin/{$}", s.idempotent(s.resetApplicationToOrigin))
 
 	route("GET /apps/v3/environments/{$}", s.listEnvironments)
 	route("GET /apps/v3/environments/{uuid}/{$}", s.getEnvironment)
+	route("PATCH /apps/v3/environments/{uuid}/{$}", s.updateEnvironment)
 
 	route("POST /apps/v3/deploy-keys/{$}", s.idempotent(s.createDeployKey))
 	route("GET /apps/v3/deploy-keys/{$}", s.listDeployKeys)
@@ -141,6 +212,16 @@ func (s *Server) routes() *http.ServeMux {
 	route("PATCH /apps/v3/repositories/{uuid}/{$}", s.updateRepository)
 	// No DELETE: an application cannot go back to Divio's own Git server.
 	route("POST /apps/v3/repositories/{uuid}/check/{$}", s.idempotent(s.checkRepository))
+
+	route("POST /apps/v3/webhooks/{$}", s.idempotent(s.createWebhook))
+	route("GET /apps/v3/webhooks/{$}", s.listWebhooks)
+	route("GET /apps/v3/webhooks/{uuid}/{$}", s.getWebhook)
+	route("POST /apps/v3/webhooks/{uuid}/rotate/{$}", s.idempotent(s.rotateWebhook))
+	route("DELETE /apps/v3/webhooks/{uuid}/{$}", s.deleteWebhook)
+
+	// Deliveries authenticate with the URL's token and the host's
+	// signature, not with a user's token.
+	mux.HandleFunc("POST /hooks/v1/{token}/{$}", s.receiveDelivery)
 	return mux
 }
 
@@ -194,17 +275,26 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					panic(recovered)
 				}
 				s.logger.LogAttrs(r.Context(), slog.LevelError, "handler panicked",
-					slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("panic", recovered))
+					slog.String("method", r.Method), slog.String("path", logPath(r)), slog.Any("panic", recovered))
 				if sw.status == 0 {
 					writeJSON(sw, http.StatusInternalServerError, map[string]string{"detail": "A server error occurred."})
 				}
 			}
 			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("method", r.Method), slog.String("path", logPath(r)),
 				slog.Int("status", sw.statusOrOK()), slog.Duration("duration", time.Since(start)))
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// logPath is the request's path as logs show it: a webhook's URL token is
+// a credential, so it is left out.
+func logPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, hooksPrefix) {
+		return hooksPrefix + "{token}/"
+	}
+	return r.URL.Path
 }
 
 // statusWriter remembers the status a handler wrote.

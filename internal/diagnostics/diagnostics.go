@@ -178,6 +178,7 @@ type RepositoryAuthConfig struct {
 	HTTPSBlockSet   bool
 	UsernameSet     bool
 	TokenSet        bool
+	TokenVersionSet bool
 	ExpectedHostKey bool
 }
 
@@ -191,10 +192,12 @@ func CheckRepositoryAuth(diags *diag.Diagnostics, c RepositoryAuthConfig) {
 				"deploy_key_id is only used with SSH URLs; url is an https:// URL. Remove deploy_key_id, or use the "+
 					"repository's SSH URL (recommended) and keep the deploy key.")
 		}
-		if !c.HTTPSBlockSet || !c.UsernameSet || !c.TokenSet {
-			diags.AddAttributeError(path.Root("https"), "HTTPS credentials required",
-				"An https:// URL needs an https block with username and token_wo (a personal access token from the Git "+
-					"host, never your password). Add the block, or use the repository's SSH URL with a deploy key.")
+		if !c.HTTPSBlockSet || !c.UsernameSet || !c.TokenSet || !c.TokenVersionSet {
+			diags.AddAttributeError(path.Root("url"), "HTTPS credentials required",
+				"An https:// URL needs an https block with username, token_wo (a personal access token from the Git "+
+					"host, never your password) and token_wo_version (any number; change it whenever token_wo changes, "+
+					"since Terraform cannot see changes of a write-only value). Add the block, or use the repository's "+
+					"SSH URL with a deploy key.")
 		}
 		if c.ExpectedHostKey {
 			diags.AddAttributeError(path.Root("expected_host_key_fingerprint"), "Host key fingerprint not used with HTTPS",

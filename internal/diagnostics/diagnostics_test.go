@@ -61,9 +61,10 @@ func TestCheckRepositoryAuth(t *testing.T) {
 		{"ssh with key", RepositoryAuthConfig{DeployKeySet: true}, nil},
 		{"ssh without key", RepositoryAuthConfig{}, []string{"Deploy key required"}},
 		{"ssh with https block", RepositoryAuthConfig{DeployKeySet: true, HTTPSBlockSet: true}, []string{"HTTPS credentials not used with SSH"}},
-		{"https complete", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true, TokenSet: true}, nil},
+		{"https complete", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true, TokenSet: true, TokenVersionSet: true}, nil},
+		{"https without token version", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true, TokenSet: true}, []string{"HTTPS credentials required"}},
 		{"https without token", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true}, []string{"HTTPS credentials required"}},
-		{"https with key and pin", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true, TokenSet: true, DeployKeySet: true, ExpectedHostKey: true},
+		{"https with key and pin", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true, TokenSet: true, TokenVersionSet: true, DeployKeySet: true, ExpectedHostKey: true},
 			[]string{"Deploy key not used with HTTPS", "Host key fingerprint not used with HTTPS"}},
 	}
 	for _, c := range cases {

@@ -1,15 +1,22 @@
-// Package githost runs a real SSH Git host on loopback for the acceptance
-// tests and the demo: OpenSSH's sshd (as a child process we own) in front of
-// git-shell and bare repositories in a private directory.
+// Package githost runs real Git hosts on loopback for the acceptance tests
+// and the demo, each serving bare repositories in a private directory:
 //
-// Deploy keys are authorized_keys lines with a forced command, the way a
-// self-hosted Git server grants a key write or read-only access. Everything
+//   - Host (Start): OpenSSH's sshd (as a child process we own) in front of
+//     git-shell. Deploy keys are authorized_keys lines with a forced
+//     command, the way a self-hosted Git server grants a key write or
+//     read-only access.
+//   - HTTPSHost (StartHTTPS, https.go): git http-backend behind TLS, with
+//     a CA of its own and personal access tokens (HTTP basic
+//     authentication) with write or read-only access.
+//
+// Repositories on both have the same helpers (Commit, Head, ...; repo.go),
+// which push as the host's admin over the host's own transport. Everything
 // listens on 127.0.0.1 only. The package must not import "testing": the demo
 // uses it too.
 //
-// Requirements: /usr/sbin/sshd (Debian's openssh-server), git, git-shell and
-// ssh on PATH. Run as root (as on CI), sshd can only be logged into as root;
-// run as another user it serves only that user.
+// Requirements: git on PATH; for Host also /usr/sbin/sshd (Debian's
+// openssh-server), git-shell and ssh. Run as root (as on CI), sshd can only
+// be logged into as root; run as another user it serves only that user.
 package githost
 
 import (

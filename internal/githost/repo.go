@@ -23,37 +23,68 @@ const (
 	adminEmail = "admin@githost.invalid"
 )
 
-// Repo is a bare repository served by a Host.
-type Repo struct {
-	Host *Host
+// server is what a repository needs from the host serving it: the host's
+// private directory (repos/ and work/ are in it) and how its admin reaches
+// the repository with the real git CLI. Host (SSH) and HTTPSHost implement
+// it, so the helpers of bareRepo exist once for both.
+type server interface {
+	dir() string
+	adminEnv() []string          // environment of the admin's git commands
+	adminURL(r *bareRepo) string // URL the admin fetches from and pushes to
+}
+
+// bareRepo is the part of a repository common to both hosts: where it is,
+// and the admin's helpers (Commit, ForcePush, DeleteBranch,
+// GenerateHistory, Head), which work through the host's own transport.
+type bareRepo struct {
 	Name string // as given to CreateRepo, without ".git"
 	Path string // absolute path of the bare repository: Dir/repos/<name>.git
+
+	srv server
+}
+
+// Repo is a bare repository served by a Host over SSH. Name is the name
+// given to CreateRepo (without ".git"), Path the bare repository's absolute
+// path (Dir/repos/<name>.git). Its helpers (Commit, ForcePush,
+// DeleteBranch, GenerateHistory, Head) work as the admin, over SSH.
+type Repo struct {
+	Host *Host
+	bareRepo
 }
 
 // CreateRepo creates an empty bare repository Dir/repos/<name>.git whose
 // HEAD is main. name may contain slashes ("org/app").
 func (h *Host) CreateRepo(name string) (*Repo, error) {
-	if err := checkRepoName(name); err != nil {
+	b, err := createBareRepo(h, name)
+	if err != nil {
 		return nil, err
 	}
-	p := filepath.Join(h.Dir, "repos", filepath.FromSlash(name)+".git")
+	return &Repo{Host: h, bareRepo: b}, nil
+}
+
+// createBareRepo creates the bare repository <srv.dir()>/repos/<name>.git.
+func createBareRepo(srv server, name string) (bareRepo, error) {
+	if err := checkRepoName(name); err != nil {
+		return bareRepo{}, err
+	}
+	p := filepath.Join(srv.dir(), "repos", filepath.FromSlash(name)+".git")
 	if _, err := os.Stat(p); err == nil {
-		return nil, fmt.Errorf("githost: repository %q already exists", name)
+		return bareRepo{}, fmt.Errorf("githost: repository %q already exists", name)
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return nil, fmt.Errorf("githost: %w", err)
+		return bareRepo{}, fmt.Errorf("githost: %w", err)
 	}
-	r := &Repo{Host: h, Name: name, Path: p}
 	ctx := context.Background()
-	if _, err := h.git(ctx, "", nil, "init", "--quiet", "--bare", "-b", "main", p); err != nil {
-		return nil, err
+	env := srv.adminEnv()
+	if _, err := runGitIn(ctx, "", env, "init", "--quiet", "--bare", "-b", "main", p); err != nil {
+		return bareRepo{}, err
 	}
 	// Let DeleteBranch remove the default branch too, to play a host whose
 	// default branch is gone; receive-pack refuses that by default.
-	if _, err := h.git(ctx, "", nil, "--git-dir="+p, "config", "receive.denyDeleteCurrent", "ignore"); err != nil {
-		return nil, err
+	if _, err := runGitIn(ctx, "", env, "--git-dir="+p, "config", "receive.denyDeleteCurrent", "ignore"); err != nil {
+		return bareRepo{}, err
 	}
-	return r, nil
+	return bareRepo{Name: name, Path: p, srv: srv}, nil
 }
 
 func checkRepoName(name string) error {
@@ -64,8 +95,10 @@ func checkRepoName(name string) error {
 }
 
 // SSHURL is ssh://<user>@127.0.0.1:<port><path>, the URL to clone with.
-func (r *Repo) SSHURL() string {
-	return fmt.Sprintf("ssh://%s@127.0.0.1:%d%s", r.Host.User, r.Host.Port, filepath.ToSlash(r.Path))
+func (r *Repo) SSHURL() string { return r.Host.sshURL(r.Path) }
+
+func (h *Host) sshURL(repoPath string) string {
+	return fmt.Sprintf("ssh://%s@127.0.0.1:%d%s", h.User, h.Port, filepath.ToSlash(repoPath))
 }
 
 // SCPURL is the scp-like form <user>@127.0.0.1:<path>. It cannot carry a
@@ -83,8 +116,15 @@ func (h *Host) GitEnv() []string { return h.GitEnvForKey(h.adminKeyPath) }
 
 // GitEnvForKey is GitEnv for another private key file, e.g. a deploy key.
 func (h *Host) GitEnvForKey(privateKeyPath string) []string {
+	return append([]string{"GIT_SSH_COMMAND=" + h.SSHCommand(privateKeyPath)}, baseGitEnv()...)
+}
+
+// baseGitEnv is the environment of every git command githost runs: no
+// user or system git config, a fixed author and committer, no prompts, and
+// none of the inherited GIT_* variables (GIT_DIR, GIT_INDEX_FILE, ... when
+// run from a hook) that would point git somewhere else.
+func baseGitEnv() []string {
 	env := []string{
-		"GIT_SSH_COMMAND=" + h.SSHCommand(privateKeyPath),
 		"GIT_CONFIG_GLOBAL=/dev/null",
 		"GIT_CONFIG_NOSYSTEM=1",
 		"GIT_TERMINAL_PROMPT=0",
@@ -96,8 +136,6 @@ func (h *Host) GitEnvForKey(privateKeyPath string) []string {
 	if os.Getenv("GLIBC_TUNABLES") == "" {
 		env = append(env, mallocTunables)
 	}
-	// Drop inherited GIT_* variables (GIT_DIR, GIT_INDEX_FILE, ... when run
-	// from a hook) that would point git somewhere else.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GIT_") {
 			env = append(env, kv)
@@ -105,6 +143,11 @@ func (h *Host) GitEnvForKey(privateKeyPath string) []string {
 	}
 	return env
 }
+
+// The Host's side of server.
+func (h *Host) dir() string                 { return h.Dir }
+func (h *Host) adminEnv() []string          { return h.GitEnv() }
+func (h *Host) adminURL(r *bareRepo) string { return h.sshURL(r.Path) }
 
 // SSHCommand is an ssh command line (for GIT_SSH_COMMAND) that logs into
 // this host with privateKeyPath and nothing else: no ~/.ssh/config, no
@@ -117,10 +160,11 @@ func (h *Host) SSHCommand(privateKeyPath string) string {
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // Commit writes files (slash-separated path -> content) on top of branch,
-// creating the branch if it does not exist, and pushes the commit over SSH
-// with the real git CLI as the admin. It returns the new commit's SHA.
-// Every call makes a commit, even if the files are unchanged.
-func (r *Repo) Commit(ctx context.Context, branch string, files map[string]string, message string) (string, error) {
+// creating the branch if it does not exist, and pushes the commit with the
+// real git CLI as the admin, over the host's transport (SSH or HTTPS). It
+// returns the new commit's SHA. Every call makes a commit, even if the files
+// are unchanged.
+func (r *bareRepo) Commit(ctx context.Context, branch string, files map[string]string, message string) (string, error) {
 	exists, err := r.branchExists(ctx, branch)
 	if err != nil {
 		return "", err
@@ -129,9 +173,9 @@ func (r *Repo) Commit(ctx context.Context, branch string, files map[string]strin
 }
 
 // ForcePush replaces branch's history with a single new root commit holding
-// only files, force-pushed over SSH. It returns the new commit's SHA.
-func (r *Repo) ForcePush(ctx context.Context, branch string, files map[string]string, message string) (string, error) {
-	if err := r.Host.checkBranch(ctx, branch); err != nil {
+// only files, force-pushed as the admin. It returns the new commit's SHA.
+func (r *bareRepo) ForcePush(ctx context.Context, branch string, files map[string]string, message string) (string, error) {
+	if err := checkBranch(ctx, branch); err != nil {
 		return "", err
 	}
 	return r.commitAndPush(ctx, branch, files, message, false, true)
@@ -139,27 +183,26 @@ func (r *Repo) ForcePush(ctx context.Context, branch string, files map[string]st
 
 // commitAndPush does the work of Commit and ForcePush in a scratch
 // repository under Dir/work, removed afterwards.
-func (r *Repo) commitAndPush(ctx context.Context, branch string, files map[string]string, message string, onTop, force bool) (string, error) {
+func (r *bareRepo) commitAndPush(ctx context.Context, branch string, files map[string]string, message string, onTop, force bool) (string, error) {
 	for name := range files {
 		if err := checkFilePath(name); err != nil {
 			return "", err
 		}
 	}
-	work, err := os.MkdirTemp(filepath.Join(r.Host.Dir, "work"), "commit-")
+	work, err := os.MkdirTemp(filepath.Join(r.srv.dir(), "work"), "commit-")
 	if err != nil {
 		return "", fmt.Errorf("githost: %w", err)
 	}
 	defer os.RemoveAll(work)
-	h := r.Host
-	env := h.GitEnv()
-	git := func(args ...string) (string, error) { return h.git(ctx, work, env, args...) }
+	env, url := r.srv.adminEnv(), r.srv.adminURL(r)
+	git := func(args ...string) (string, error) { return runGitIn(ctx, work, env, args...) }
 
 	if _, err := git("init", "--quiet", "-b", branch); err != nil {
 		return "", err
 	}
 	if onTop {
 		// Only the tip is needed to commit on top of it; the server has the rest.
-		if _, err := git("fetch", "--quiet", "--depth=1", r.SSHURL(), "refs/heads/"+branch); err != nil {
+		if _, err := git("fetch", "--quiet", "--depth=1", url, "refs/heads/"+branch); err != nil {
 			return "", err
 		}
 		if _, err := git("checkout", "--quiet", "-B", branch, "FETCH_HEAD"); err != nil {
@@ -189,30 +232,30 @@ func (r *Repo) commitAndPush(ctx context.Context, branch string, files map[strin
 	if force {
 		refspec = "+" + refspec
 	}
-	if _, err := git("push", "--quiet", r.SSHURL(), refspec); err != nil {
+	if _, err := git("push", "--quiet", url, refspec); err != nil {
 		return "", err
 	}
 	return sha, nil
 }
 
-// DeleteBranch deletes branch on the host by pushing its deletion over SSH.
-// Deleting a branch that does not exist returns ErrBranchNotFound.
-func (r *Repo) DeleteBranch(ctx context.Context, branch string) error {
+// DeleteBranch deletes branch on the host by pushing its deletion as the
+// admin. Deleting a branch that does not exist returns ErrBranchNotFound.
+func (r *bareRepo) DeleteBranch(ctx context.Context, branch string) error {
 	// Checked here because git push of a deletion succeeds (with a
 	// warning) when the remote branch does not exist.
 	if _, err := r.Head(ctx, branch); err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp(filepath.Join(r.Host.Dir, "work"), "delete-")
+	work, err := os.MkdirTemp(filepath.Join(r.srv.dir(), "work"), "delete-")
 	if err != nil {
 		return fmt.Errorf("githost: %w", err)
 	}
 	defer os.RemoveAll(work)
-	env := r.Host.GitEnv()
-	if _, err := r.Host.git(ctx, work, env, "init", "--quiet"); err != nil {
+	env := r.srv.adminEnv()
+	if _, err := runGitIn(ctx, work, env, "init", "--quiet"); err != nil {
 		return err
 	}
-	_, err = r.Host.git(ctx, work, env, "push", "--quiet", r.SSHURL(), ":refs/heads/"+branch)
+	_, err = runGitIn(ctx, work, env, "push", "--quiet", r.srv.adminURL(r), ":refs/heads/"+branch)
 	return err
 }
 
@@ -221,7 +264,7 @@ func (r *Repo) DeleteBranch(ctx context.Context, branch string) error {
 // commits take a second or so, where pushing them one by one would take
 // minutes. Commit i rewrites history.txt, so every commit has its own blob
 // and tree. It returns the new tip's SHA.
-func (r *Repo) GenerateHistory(ctx context.Context, branch string, commits int) (string, error) {
+func (r *bareRepo) GenerateHistory(ctx context.Context, branch string, commits int) (string, error) {
 	if commits < 1 {
 		return "", fmt.Errorf("githost: GenerateHistory needs at least one commit, got %d", commits)
 	}
@@ -248,7 +291,7 @@ func (r *Repo) GenerateHistory(ctx context.Context, branch string, commits int) 
 	w.WriteString("done\n")
 	w.Flush()
 
-	cmd := r.Host.gitCommand(ctx, "", nil, "--git-dir="+r.Path, "fast-import", "--quiet", "--done")
+	cmd := gitCommand(ctx, "", r.srv.adminEnv(), "--git-dir="+r.Path, "fast-import", "--quiet", "--done")
 	cmd.Stdin = &stream
 	if _, err := runGit(cmd); err != nil {
 		return "", err
@@ -258,11 +301,11 @@ func (r *Repo) GenerateHistory(ctx context.Context, branch string, commits int) 
 
 // Head is the SHA of branch's tip, read from the bare repository. It
 // returns ErrBranchNotFound if there is no such branch.
-func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
-	if err := r.Host.checkBranch(ctx, branch); err != nil {
+func (r *bareRepo) Head(ctx context.Context, branch string) (string, error) {
+	if err := checkBranch(ctx, branch); err != nil {
 		return "", err
 	}
-	cmd := r.Host.gitCommand(ctx, "", nil, "--git-dir="+r.Path, "rev-parse", "--verify", "--quiet", "refs/heads/"+branch+"^{commit}")
+	cmd := gitCommand(ctx, "", r.srv.adminEnv(), "--git-dir="+r.Path, "rev-parse", "--verify", "--quiet", "refs/heads/"+branch+"^{commit}")
 	out, err := runGit(cmd)
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 1 {
@@ -271,7 +314,7 @@ func (r *Repo) Head(ctx context.Context, branch string) (string, error) {
 	return out, err
 }
 
-func (r *Repo) branchExists(ctx context.Context, branch string) (bool, error) {
+func (r *bareRepo) branchExists(ctx context.Context, branch string) (bool, error) {
 	_, err := r.Head(ctx, branch)
 	if errors.Is(err, ErrBranchNotFound) {
 		return false, nil
@@ -279,11 +322,11 @@ func (r *Repo) branchExists(ctx context.Context, branch string) (bool, error) {
 	return err == nil, err
 }
 
-func (h *Host) checkBranch(ctx context.Context, branch string) error {
+func checkBranch(ctx context.Context, branch string) error {
 	if branch == "" || strings.HasPrefix(branch, "-") {
 		return fmt.Errorf("githost: bad branch name %q", branch)
 	}
-	if _, err := h.git(ctx, "", nil, "check-ref-format", "refs/heads/"+branch); err != nil {
+	if _, err := runGitIn(ctx, "", baseGitEnv(), "check-ref-format", "refs/heads/"+branch); err != nil {
 		return fmt.Errorf("githost: bad branch name %q", branch)
 	}
 	return nil
@@ -305,13 +348,19 @@ func checkFilePath(name string) error {
 // git runs git in dir (or the current directory) with env (or GitEnv) and
 // returns its trimmed standard output.
 func (h *Host) git(ctx context.Context, dir string, env []string, args ...string) (string, error) {
-	return runGit(h.gitCommand(ctx, dir, env, args...))
-}
-
-func (h *Host) gitCommand(ctx context.Context, dir string, env []string, args ...string) *exec.Cmd {
 	if env == nil {
 		env = h.GitEnv()
 	}
+	return runGitIn(ctx, dir, env, args...)
+}
+
+// runGitIn runs git in dir (or the current directory) with env and returns
+// its trimmed standard output.
+func runGitIn(ctx context.Context, dir string, env []string, args ...string) (string, error) {
+	return runGit(gitCommand(ctx, dir, env, args...))
+}
+
+func gitCommand(ctx context.Context, dir string, env []string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir, cmd.Env = dir, env
 	cmd.WaitDelay = 5 * time.Second // don't hang on an ssh child holding the pipes

@@ -10,11 +10,17 @@
 // history. With WriteAccess it also opens a receive-pack session, the start
 // of a push, and closes it without updating anything.
 //
+// The same transports also keep the platform's own copy of a binding's
+// branch up to date (Sync: a bare mirror on disk, fetched incrementally)
+// and look branches up at the remote (RemoteBranchExists).
+//
 // The package knows nothing of HTTP APIs or databases; the control plane
 // maps CheckResult.Code to its API. The files: check.go (the check step by
 // step), fetch.go (the shallow fetch), ssh.go and https.go (the two
 // transports), guard.go (the address guard against server-side request
-// forgery), messages.go (every message wording).
+// forgery), mirror.go (Sync), mirrorfetch.go (its incremental fetch),
+// ancestry.go (is the old head an ancestor of the new one), lsremote.go
+// (RemoteBranchExists), messages.go (every message wording).
 package gitops
 
 import (
@@ -47,6 +53,10 @@ const (
 	CodeBranchNotEmpty      = "branch_not_empty"
 	CodeWriteAccessDenied   = "write_access_denied"
 	CodeInternalError       = "internal_error"
+	// CodeHistoryRewritten is a Sync's only code of its own: SyncUpdate
+	// refused to move the platform's copy because the remote's branch no
+	// longer contains it.
+	CodeHistoryRewritten = "history_rewritten"
 )
 
 // Defaults for the Checker's zero values.
@@ -55,6 +65,8 @@ const (
 	DefaultTimeout        = 60 * time.Second
 	DefaultConnectTimeout = 15 * time.Second
 	DefaultMaxFetchBytes  = 256 << 20
+	DefaultSyncTimeout    = 10 * time.Minute
+	DefaultMaxSyncBytes   = 4 << 30
 )
 
 // minRedactedToken: see redactSecrets.
@@ -131,6 +143,12 @@ type Checker struct {
 	MaxFetchBytes int64
 	// RootCAs verifies HTTPS certificates; nil means the system's roots.
 	RootCAs *x509.CertPool
+	// SyncTimeout bounds a whole Sync (which, unlike the check, fetches
+	// file contents); 0 means DefaultSyncTimeout.
+	SyncTimeout time.Duration
+	// MaxSyncBytes bounds what one Sync reads from the remote over all its
+	// connections; 0 means DefaultMaxSyncBytes.
+	MaxSyncBytes int64
 
 	// Test hooks; nil means the real thing.
 	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
@@ -166,9 +184,10 @@ const (
 	stageWrite                // receive-pack advertisement
 )
 
-// run is the state of one check.
+// run is the state of one check, sync or branch lookup.
 type run struct {
 	c       *Checker
+	op      operation // what the run does, for messages
 	req     CheckRequest
 	url     *giturl.URL
 	branch  string
@@ -190,7 +209,7 @@ func (c *Checker) Check(ctx context.Context, req CheckRequest) (res CheckResult)
 		// The remote's data is untrusted: should a decoder panic on it,
 		// that is this check's failure, not the control plane's.
 		if p := recover(); p != nil {
-			res = CheckResult{Code: CodeInternalError, Message: msgInternal(quoteExternal(fmt.Sprint(p), req.Auth))}
+			res = CheckResult{Code: CodeInternalError, Message: msgInternal(opCheck, quoteExternal(fmt.Sprint(p), req.Auth))}
 		}
 		res.Duration = time.Since(start)
 		res.Message = redactSecrets(res.Message, req.Auth, minRedactedToken)
@@ -199,28 +218,10 @@ func (c *Checker) Check(ctx context.Context, req CheckRequest) (res CheckResult)
 }
 
 func (c *Checker) check(ctx context.Context, req CheckRequest) CheckResult {
-	u, err := giturl.Validate(req.URL)
-	if err != nil {
-		return CheckResult{Code: CodeInvalidURL, Message: err.Error()}
+	r, failed := c.newRun(ctx, req, opCheck, c.timeout(), c.maxFetchBytes())
+	if failed != nil {
+		return *failed
 	}
-	branch := req.Branch
-	if branch == "" {
-		branch = DefaultBranch
-	}
-	if !validBranch(branch) {
-		return CheckResult{Code: CodeBranchMissing, Message: msgInvalidBranch(quoteExternal(branch, req.Auth))}
-	}
-
-	r := &run{c: c, req: req, url: u, branch: branch, port: u.Port, timeout: c.timeout(),
-		budget: newByteBudget(c.maxFetchBytes()), result: &CheckResult{}}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < r.timeout {
-		r.timeout = time.Until(deadline).Round(time.Millisecond) // for the message
-	}
-	if r.port == 0 {
-		r.port = defaultPort(u.Scheme)
-	}
-	r.guard = &guard{allowLoopback: c.AllowLoopback, lookup: c.lookupFunc(), dial: c.dialFunc(), connectTimeout: c.connectTimeout()}
-
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	if err := r.steps(ctx); err != nil {
@@ -230,19 +231,49 @@ func (c *Checker) check(ctx context.Context, req CheckRequest) CheckResult {
 	return *r.result
 }
 
+// newRun validates the URL and the branch of req and prepares a run that
+// may take timeout and read budget bytes; on invalid input it returns the
+// failed result instead.
+func (c *Checker) newRun(ctx context.Context, req CheckRequest, op operation, timeout time.Duration, budget int64) (*run, *CheckResult) {
+	u, err := giturl.Validate(req.URL)
+	if err != nil {
+		return nil, &CheckResult{Code: CodeInvalidURL, Message: err.Error()}
+	}
+	branch := req.Branch
+	if branch == "" {
+		branch = DefaultBranch
+	}
+	if !validBranch(branch) {
+		return nil, &CheckResult{Code: CodeBranchMissing, Message: msgInvalidBranch(quoteExternal(branch, req.Auth))}
+	}
+
+	r := &run{c: c, op: op, req: req, url: u, branch: branch, port: u.Port, timeout: timeout,
+		budget: newByteBudget(budget), result: &CheckResult{}}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < r.timeout {
+		r.timeout = time.Until(deadline).Round(time.Millisecond) // for the message
+	}
+	if r.port == 0 {
+		r.port = defaultPort(u.Scheme)
+	}
+	r.guard = &guard{allowLoopback: c.AllowLoopback, lookup: c.lookupFunc(), dial: c.dialFunc(), connectTimeout: c.connectTimeout()}
+	return r, nil
+}
+
+// openRemote connects and logs into the host with the scheme's transport.
+func (r *run) openRemote(ctx context.Context) (remote, error) {
+	switch r.url.Scheme {
+	case giturl.SSH:
+		return r.openSSH(ctx)
+	case giturl.HTTPS:
+		return r.openHTTPS(ctx)
+	}
+	return nil, errors.New("unsupported scheme " + string(r.url.Scheme))
+}
+
 // steps is the check itself; the result's code and message are set by the
 // caller when it fails.
 func (r *run) steps(ctx context.Context) error {
-	var rem remote
-	var err error
-	switch r.url.Scheme {
-	case giturl.SSH:
-		rem, err = r.openSSH(ctx)
-	case giturl.HTTPS:
-		rem, err = r.openHTTPS(ctx)
-	default:
-		err = errors.New("unsupported scheme " + string(r.url.Scheme))
-	}
+	rem, err := r.openRemote(ctx)
 	if err != nil {
 		return stageError(stageConnect, err)
 	}
@@ -304,9 +335,9 @@ func (r *run) explain(ctx context.Context, err error) (string, string) {
 	// unexpected EOFs), so it is looked at first.
 	switch ctx.Err() {
 	case context.DeadlineExceeded:
-		return CodeUnreachable, msgTimeout(host, r.port, r.timeout)
+		return CodeUnreachable, msgTimeout(host, r.port, r.op, r.timeout)
 	case context.Canceled:
-		return CodeInternalError, msgCancelled()
+		return CodeInternalError, msgCancelled(r.op)
 	}
 	if re, ok := findError[*resolveError](err); ok {
 		return CodeUnreachable, msgNotResolved(host, resolveDetail(re.err, r.quote))
@@ -327,6 +358,9 @@ func (r *run) explain(ctx context.Context, err error) (string, string) {
 		return CodeUnreachable, msgTLS(host, r.quote(tlsDetail(err)))
 	}
 	if _, ok := findError[*tooLargeError](err); ok || r.budget.exceeded.Load() {
+		if r.op == opSync {
+			return CodeInternalError, msgSyncTooLarge(r.branch, r.budget.limit)
+		}
 		return CodeInternalError, msgTooLarge(r.branch, r.budget.limit)
 	}
 	if mb, ok := findError[*missingBranchError](err); ok {
@@ -348,7 +382,10 @@ func (r *run) explain(ctx context.Context, err error) (string, string) {
 	if st == stageRead && errors.Is(unwrapGoGit(err), transport.ErrEmptyRemoteRepository) {
 		return CodeBranchMissing, msgEmptyRepository(r.branch, r.repoName())
 	}
-	return CodeInternalError, msgInternal(r.quote(err.Error()))
+	if me, ok := findError[*mirrorError](err); ok {
+		return CodeInternalError, msgMirror(r.quote(me.Error()))
+	}
+	return CodeInternalError, msgInternal(r.op, r.quote(err.Error()))
 }
 
 func isTimeout(err error) bool {
@@ -473,6 +510,20 @@ func (c *Checker) maxFetchBytes() int64 {
 		return c.MaxFetchBytes
 	}
 	return DefaultMaxFetchBytes
+}
+
+func (c *Checker) syncTimeout() time.Duration {
+	if c.SyncTimeout > 0 {
+		return c.SyncTimeout
+	}
+	return DefaultSyncTimeout
+}
+
+func (c *Checker) maxSyncBytes() int64 {
+	if c.MaxSyncBytes > 0 {
+		return c.MaxSyncBytes
+	}
+	return DefaultMaxSyncBytes
 }
 
 func (c *Checker) lookupFunc() func(context.Context, string) ([]netip.Addr, error) {

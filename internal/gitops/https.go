@@ -14,9 +14,11 @@ package gitops
 //     a proxy would make the connection on our behalf, past the guard;
 //   - verifies TLS certificates (Checker.RootCAs or the system's roots);
 //   - follows a redirect only to the same scheme, host and port;
-//   - reads at most Checker.MaxFetchBytes of any response body.
+//   - reads at most the run's byte budget (Checker.MaxFetchBytes, or
+//     MaxSyncBytes for a Sync) over all response bodies.
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -25,9 +27,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
@@ -54,8 +59,9 @@ func (r *run) openHTTPS(context.Context) (remote, error) {
 		MaxResponseHeaderBytes: 64 << 10,
 		ForceAttemptHTTP2:      true,
 	}
+	thinPack := &atomic.Bool{}
 	hc := &http.Client{
-		Transport:     &limitedTransport{base: base, budget: r.budget},
+		Transport:     &limitedTransport{base: base, budget: r.budget, thinPack: thinPack},
 		CheckRedirect: sameOrigin(r.url, r.port),
 	}
 	var auth transport.AuthMethod // nil: anonymous
@@ -67,6 +73,7 @@ func (r *run) openHTTPS(context.Context) (remote, error) {
 		base:      base,
 		url:       r.url.String(),
 		auth:      auth,
+		thinPack:  thinPack,
 	}, nil
 }
 
@@ -75,7 +82,19 @@ type httpsRemote struct {
 	base      *http.Transport
 	url       string
 	auth      transport.AuthMethod
+	thinPack  *atomic.Bool // the last upload-pack advertisement offered thin-pack
 }
+
+// httpsUploadPack is go-git's session, telling whether the server offered
+// thin-pack: go-git filters it out of the advertisement it returns, so
+// limitedTransport looks at the advertisement as it passes.
+type httpsUploadPack struct {
+	transport.UploadPackSession
+	thinPack *atomic.Bool
+}
+
+// advertisedThinPack: see thinPackAdvertiser.
+func (s httpsUploadPack) advertisedThinPack() bool { return s.thinPack.Load() }
 
 // endpoint is new for every session: go-git rewrites a session's endpoint
 // when it follows a redirect.
@@ -86,7 +105,11 @@ func (h *httpsRemote) uploadPack(context.Context) (transport.UploadPackSession, 
 	if err != nil {
 		return nil, err
 	}
-	return h.transport.NewUploadPackSession(ep, h.auth)
+	sess, err := h.transport.NewUploadPackSession(ep, h.auth)
+	if err != nil {
+		return nil, err
+	}
+	return httpsUploadPack{sess, h.thinPack}, nil
 }
 
 func (h *httpsRemote) receivePack(context.Context) (transport.ReceivePackSession, error) {
@@ -118,10 +141,12 @@ func sameOrigin(u *giturl.URL, port int) func(*http.Request, []*http.Request) er
 	}
 }
 
-// limitedTransport counts every response body against the check's budget.
+// limitedTransport counts every response body against the check's budget,
+// and notes whether an upload-pack advertisement offers thin-pack.
 type limitedTransport struct {
-	base   http.RoundTripper
-	budget *byteBudget
+	base     http.RoundTripper
+	budget   *byteBudget
+	thinPack *atomic.Bool
 }
 
 func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -129,8 +154,39 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = &limitedBody{body: resp.Body, r: t.budget.reader(resp.Body)}
+	var r io.Reader = t.budget.reader(resp.Body)
+	if t.thinPack != nil && strings.HasSuffix(req.URL.Path, "/info/refs") && req.URL.Query().Get("service") == transport.UploadPackServiceName {
+		r = &capSniffer{r: r, found: t.thinPack}
+	}
+	resp.Body = &limitedBody{body: resp.Body, r: r}
 	return resp, nil
+}
+
+// capSniffer passes an advertisement through and sets found to whether the
+// capabilities (after the NUL of the first ref line) include thin-pack.
+type capSniffer struct {
+	r     io.Reader
+	found *atomic.Bool
+	buf   []byte
+	done  bool
+}
+
+func (s *capSniffer) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if !s.done {
+		s.buf = append(s.buf, p[:n]...)
+		if nul := bytes.IndexByte(s.buf, 0); nul >= 0 {
+			if end := bytes.IndexByte(s.buf[nul:], '\n'); end >= 0 {
+				caps := strings.Fields(string(s.buf[nul+1 : nul+end]))
+				s.found.Store(slices.Contains(caps, string(capability.ThinPack)))
+				s.done, s.buf = true, nil
+			}
+		}
+		if len(s.buf) > 64<<10 || err != nil {
+			s.done, s.buf = true, nil
+		}
+	}
+	return n, err
 }
 
 type limitedBody struct {

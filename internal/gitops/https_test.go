@@ -1,16 +1,9 @@
 package gitops
 
 import (
-	"crypto/x509"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -26,65 +19,71 @@ const (
 	readerToken = "tok-reader-0123456789abcdef"
 )
 
-// httpsHost is git http-backend behind TLS on loopback, serving githost's
-// repositories, with basic auth and two redirecting prefixes: /moved/ (to
-// another host name) and /same/ (to the same host without the prefix).
+// httpsHost is githost's HTTPS Git host (git http-backend behind TLS on
+// loopback, with basic auth; its 401 page echoes the refused credentials)
+// with two redirecting prefixes: /moved/ (to another host name) and /same/
+// (to the same host without the prefix).
 type httpsHost struct {
-	srv      *httptest.Server
+	*githost.HTTPSHost
 	requests atomic.Int32
 }
 
-func startHTTPSHost(t *testing.T, h *githost.Host) *httpsHost {
+func startHTTPSHost(t *testing.T) *httpsHost {
 	t.Helper()
-	git, err := exec.LookPath("git")
+	h, err := githost.StartHTTPS(testContext(t), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend := &cgi.Handler{
-		Path:   git,
-		Args:   []string{"http-backend"},
-		Env:    []string{"GIT_PROJECT_ROOT=" + filepath.Join(h.Dir, "repos"), "GIT_HTTP_EXPORT_ALL=1", "REMOTE_USER=alice"},
-		Stderr: io.Discard,
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("https log:\n%s", h.LogTail())
+		}
+		h.Close()
+	})
+	if err := h.AddToken("alice", aliceToken, githost.ReadWrite); err != nil {
+		t.Fatal(err)
 	}
-	hh := &httpsHost{}
-	hh.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hh.requests.Add(1)
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/moved/"); ok {
-			_, port, _ := net.SplitHostPort(r.Host)
-			http.Redirect(w, r, fmt.Sprintf("https://localhost:%s/%s?%s", port, rest, r.URL.RawQuery), http.StatusMovedPermanently)
-			return
-		}
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/same/"); ok {
-			http.Redirect(w, r, "/"+rest+"?"+r.URL.RawQuery, http.StatusMovedPermanently)
-			return
-		}
-		user, token, ok := r.BasicAuth()
-		switch {
-		case ok && user == "alice" && token == aliceToken:
-		case ok && user == "reader" && token == readerToken:
-			if r.URL.Query().Get("service") == "git-receive-pack" || strings.HasSuffix(r.URL.Path, "/git-receive-pack") {
-				http.Error(w, "Write access to this repository is not allowed for this token.", http.StatusForbidden)
+	if err := h.AddToken("reader", readerToken, githost.ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	hh := &httpsHost{HTTPSHost: h}
+	h.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hh.requests.Add(1)
+			if rest, ok := strings.CutPrefix(r.URL.Path, "/moved/"); ok {
+				_, port, _ := net.SplitHostPort(r.Host)
+				http.Redirect(w, r, fmt.Sprintf("https://localhost:%s/%s?%s", port, rest, r.URL.RawQuery), http.StatusMovedPermanently)
 				return
 			}
-		default:
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "HTTP Basic: Access denied for "+user+":"+token, http.StatusUnauthorized)
-			return
-		}
-		backend.ServeHTTP(w, r)
-	}))
-	hh.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted-certificate test makes TLS errors
-	hh.srv.StartTLS()
-	t.Cleanup(hh.srv.Close)
+			if rest, ok := strings.CutPrefix(r.URL.Path, "/same/"); ok {
+				http.Redirect(w, r, "/"+rest+"?"+r.URL.RawQuery, http.StatusMovedPermanently)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
 	return hh
 }
 
-func (hh *httpsHost) url(path string) string { return hh.srv.URL + path }
+func (hh *httpsHost) url(path string) string { return hh.URL + path }
 
 func (hh *httpsHost) checker() *Checker {
-	pool := x509.NewCertPool()
-	pool.AddCert(hh.srv.Certificate())
-	return &Checker{AllowLoopback: true, RootCAs: pool}
+	return &Checker{AllowLoopback: true, RootCAs: hh.CertPool()}
+}
+
+// newHTTPSRepo creates a repository on hh whose main branch holds files,
+// and returns it with that commit's SHA.
+func newHTTPSRepo(t *testing.T, hh *httpsHost, files map[string]string) (*githost.HTTPSRepo, string) {
+	t.Helper()
+	repo, err := hh.CreateRepo(fmt.Sprintf("repo-%d", repoCounter.Add(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha, err := repo.Commit(testContext(t), "main", files, "initial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repo, sha
 }
 
 func httpsRequest(url, user, token string) CheckRequest {
@@ -93,9 +92,8 @@ func httpsRequest(url, user, token string) CheckRequest {
 
 func TestCheckHTTPS(t *testing.T) {
 	t.Parallel()
-	h := sharedHost(t)
-	repo, sha := newRepo(t, h, map[string]string{"README": "x", "LICENSE": "x"})
-	hh := startHTTPSHost(t, h)
+	hh := startHTTPSHost(t)
+	repo, sha := newHTTPSRepo(t, hh, map[string]string{"README": "x", "LICENSE": "x"})
 	c := hh.checker()
 	repoPath := "/" + repo.Name + ".git"
 
@@ -150,7 +148,7 @@ func TestCheckHTTPS(t *testing.T) {
 		before := hh.requests.Load()
 		res := c.Check(testContext(t), httpsRequest(hh.url("/moved"+repoPath), "alice", aliceToken))
 		wantCode(t, res, CodeUnreachable)
-		wantContains(t, res.Message, "redirected", fmt.Sprintf("https://localhost:%d/", hh.srv.Listener.Addr().(*net.TCPAddr).Port))
+		wantContains(t, res.Message, "redirected", fmt.Sprintf("https://localhost:%d/", hh.Port))
 		wantNotContains(t, res.Message, aliceToken)
 		if n := hh.requests.Load() - before; n != 1 {
 			t.Errorf("%d requests reached the host, want 1 (the redirect must not be followed)", n)

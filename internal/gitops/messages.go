@@ -116,13 +116,40 @@ func connectDetail(err error, quote func(string) string) string {
 	return quote(err.Error())
 }
 
-func msgTimeout(host string, port int, timeout time.Duration) string {
-	return fmt.Sprintf("The Git host %s (port %d) did not complete the access check within %s. %s Then try again.",
-		hostForMessage(host), port, timeout, checkHostPort)
+// operation is what a run does, named in the messages every run can end
+// with (timeouts, cancellations, unexpected failures).
+type operation int
+
+const (
+	opCheck  operation = iota // the access check
+	opSync                    // Sync
+	opLookup                  // RemoteBranchExists
+)
+
+// name follows "did not complete" and "failed": "the access check".
+func (o operation) name() string {
+	switch o {
+	case opSync:
+		return "the update of the platform's copy of the repository"
+	case opLookup:
+		return "the branch lookup"
+	}
+	return "the access check"
 }
 
-func msgCancelled() string {
-	return "The access check was cancelled before it finished. Try again."
+// sentence starts a sentence with the name.
+func (o operation) sentence() string {
+	n := o.name()
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+func msgTimeout(host string, port int, op operation, timeout time.Duration) string {
+	return fmt.Sprintf("The Git host %s (port %d) did not complete %s within %s. %s Then try again.",
+		hostForMessage(host), port, op.name(), timeout, checkHostPort)
+}
+
+func msgCancelled(op operation) string {
+	return op.sentence() + " was cancelled before it finished. Try again."
 }
 
 func msgSSHHandshake(host string, port int, detail string) string {
@@ -275,8 +302,8 @@ func formatBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-func msgInternal(detail string) string {
-	return fmt.Sprintf("The access check failed unexpectedly: %s. Try again; if it keeps failing, contact Divio support.", detail)
+func msgInternal(op operation, detail string) string {
+	return fmt.Sprintf("%s failed unexpectedly: %s. Try again; if it keeps failing, contact Divio support.", op.sentence(), detail)
 }
 
 func msgSuccess(branch, commit string, write bool) string {
@@ -358,4 +385,71 @@ func redactSecrets(s string, a Auth, minToken int) string {
 		}
 	}
 	return s
+}
+
+// Sync and RemoteBranchExists.
+
+func msgNoPinnedHostKey(host string) string {
+	return fmt.Sprintf("No SSH host key is pinned for %s, so the host cannot be verified: Divio only pulls from a host whose key an access check has pinned. "+
+		"Run the access check of the repository first.", hostForMessage(host))
+}
+
+func msgSyncCreated(branch, head string) string {
+	return fmt.Sprintf("The platform's copy of the branch %q was created at commit %s.", branch, shortHash(head))
+}
+
+func msgSyncUpToDate(branch, head string) string {
+	return fmt.Sprintf("The platform's copy of the branch %q is up to date with the remote at commit %s.", branch, shortHash(head))
+}
+
+func msgSyncFastForwarded(branch, from, to string) string {
+	return fmt.Sprintf("The platform's copy of the branch %q was updated from commit %s to %s.", branch, shortHash(from), shortHash(to))
+}
+
+func msgSyncReset(branch, from, to string, rewritten bool) string {
+	if !rewritten {
+		return fmt.Sprintf("The platform's copy of the branch %q was reset to the remote's commit %s (it was at %s, which the remote's branch still contains).",
+			branch, shortHash(to), shortHash(from))
+	}
+	return fmt.Sprintf("The platform's copy of the branch %q was reset to the remote's commit %s. It was at %s, which the remote's branch no longer contains: "+
+		"history at the remote was rewritten (for example by a force push), and the platform's copy now follows the rewritten history.",
+		branch, shortHash(to), shortHash(from))
+}
+
+func msgHistoryRewritten(branch, origin, platform string) string {
+	return fmt.Sprintf("History at the remote was rewritten (for example by a force push): the remote's branch %q, now at commit %s, no longer contains the platform's head %s. "+
+		"Update only fast-forwards, so the platform's copy was left unchanged. Use Reset to origin to make the platform's copy match the remote's branch exactly.",
+		branch, shortHash(origin), shortHash(platform))
+}
+
+func msgSyncTooLarge(branch string, limit int64) string {
+	return fmt.Sprintf("The Git host sent more than the %s Divio reads in one update of the platform's copy of the branch %q. Try again later; if it keeps failing, contact Divio support.",
+		formatBytes(limit), branch)
+}
+
+func msgMirror(detail string) string {
+	return fmt.Sprintf("The platform's copy of the repository could not be read or written (%s). Try again; if it keeps failing, use Reset to origin or contact Divio support.", detail)
+}
+
+func msgMirrorDamaged(branch, head string) string {
+	return fmt.Sprintf("The platform's copy of the branch %q is damaged: its head commit %s is missing, so Update cannot tell whether the remote's branch still contains it. "+
+		"Use Reset to origin to make the platform's copy match the remote's branch again.", branch, shortHash(head))
+}
+
+func msgMirrorRebuilt(branch, from, to string) string {
+	return fmt.Sprintf("The platform's copy of the branch %q was damaged (its head commit %s was missing) and was reset to the remote's commit %s.",
+		branch, shortHash(from), shortHash(to))
+}
+
+func msgOriginKeptMoving(branch string) string {
+	return fmt.Sprintf("The remote's branch %q changed again and again while the platform's copy was being updated. Try again once pushes to the branch have settled.", branch)
+}
+
+func msgNoShallowSupport(host string) string {
+	return fmt.Sprintf("The Git host %s no longer supports shallow fetches, which the platform's copy of the repository relies on since its first update. Contact Divio support.",
+		hostForMessage(host))
+}
+
+func msgBranchExists(branch, commit string) string {
+	return fmt.Sprintf("The branch %q exists at the remote, at commit %s.", branch, shortHash(commit))
 }

@@ -28,6 +28,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"golang.org/x/crypto/ssh"
 )
@@ -423,9 +424,13 @@ type sshSession struct {
 	stderr   *prefixBuffer
 	receive  bool
 	adv      *packp.AdvRefs
+	thinPack bool // the server advertised thin-pack (which go-git filters out)
 	packSent bool // a request was sent; the session ends with the response
 	once     sync.Once
 }
+
+// advertisedThinPack: see thinPackAdvertiser.
+func (s *sshSession) advertisedThinPack() bool { return s.thinPack }
 
 var (
 	_ transport.UploadPackSession  = (*sshSession)(nil)
@@ -492,6 +497,7 @@ func (s *sshSession) AdvertisedReferencesContext(ctx context.Context) (*packp.Ad
 	if !s.receive && ar.IsEmpty() {
 		return nil, transport.ErrEmptyRemoteRepository
 	}
+	s.thinPack = ar.Capabilities.Supports(capability.ThinPack)
 	transport.FilterUnsupportedCapabilities(ar.Capabilities)
 	s.adv = ar
 	return ar, nil

@@ -22,8 +22,8 @@ func TestAccExternalRepositoryListResource(t *testing.T) {
 	ctx := context.Background()
 	cp := acctest.StartControlPlane(t)
 	host := acctest.StartGitHost(t)
-	web := bind(t, cp.Client(), host, cp.AppID(acctest.AppSlug), "web")
-	api := bind(t, cp.Client(), host, cp.AppID(acctest.SecondAppSlug), "api")
+	web, _ := bind(t, cp.Client(), host, cp.AppID(acctest.AppSlug), "web")
+	api, _ := bind(t, cp.Client(), host, cp.AppID(acctest.SecondAppSlug), "api")
 	otherOrgClient, err := divioapi.New(divioapi.Config{BaseURL: cp.URL, Token: cp.OtherToken, RetryMax: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestAccExternalRepositoryListResource(t *testing.T) {
 
 // bind creates a deploy key for app, installs it on host and binds a new
 // repository, through the API, waiting for the access check.
-func bind(t *testing.T, client *divioapi.Client, host *githost.Host, app, name string) *divioapi.Repository {
+func bind(t *testing.T, client *divioapi.Client, host *githost.Host, app, name string) (*divioapi.Repository, *githost.Repo) {
 	t.Helper()
 	ctx := context.Background()
 	key, err := client.CreateDeployKey(ctx, divioapi.CreateDeployKeyRequest{Application: app})
@@ -100,7 +100,7 @@ func bind(t *testing.T, client *divioapi.Client, host *githost.Host, app, name s
 	if err != nil || checked.State != divioapi.RepositoryCloned {
 		t.Fatalf("binding %s: %+v (err=%v)", name, checked, err)
 	}
-	return checked
+	return checked, repo
 }
 
 // configuredProviderServer is the provider's protocol server, configured

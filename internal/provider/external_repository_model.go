@@ -133,7 +133,9 @@ func (m *ExternalRepositoryModel) checkFailureAttribute(code string) path.Path {
 		}
 	case "authentication_error":
 		if m.HTTPS != nil {
-			return path.Root("https")
+			// An attribute, not the block: CLIs point only at attributes. Not
+			// token_wo, whose line may hold the token itself.
+			return path.Root("https").AtName("username")
 		}
 		return path.Root("deploy_key_id")
 	}

@@ -136,7 +136,7 @@ func (r *ExternalRepositoryResource) Schema(ctx context.Context, _ resource.Sche
 				Computed:            true,
 			},
 			"last_commit": schema.StringAttribute{
-				MarkdownDescription: "Commit at the tip of `branch` when Divio last pulled.",
+				MarkdownDescription: "The commit Divio last pulled (by the access check, a webhook, Update or Reset to origin).",
 				Computed:            true,
 			},
 		},
@@ -157,8 +157,10 @@ func (r *ExternalRepositoryResource) Schema(ctx context.Context, _ resource.Sche
 						WriteOnly: true,
 					},
 					"token_wo_version": schema.Int64Attribute{
-						MarkdownDescription: "Any number; change it to make Terraform send `token_wo` again (e.g. after rotating the token).",
-						Optional:            true,
+						MarkdownDescription: "Any number, required with `token_wo`: change it to make Terraform send `token_wo` again " +
+							"(e.g. after rotating the token); Terraform cannot see changes of a write-only value. After an import " +
+							"it is unknown to the state, so the first apply sends the token once more.",
+						Optional: true,
 					},
 				},
 			},
@@ -196,6 +198,7 @@ func (r *ExternalRepositoryResource) ValidateConfig(ctx context.Context, req res
 		HTTPSBlockSet:   config.HTTPS != nil,
 		UsernameSet:     config.HTTPS != nil && !config.HTTPS.Username.IsNull(),
 		TokenSet:        config.HTTPS != nil && !config.HTTPS.TokenWO.IsNull(),
+		TokenVersionSet: config.HTTPS != nil && !config.HTTPS.TokenWOVersion.IsNull(),
 		ExpectedHostKey: !config.ExpectedHostKeyFingerprint.IsNull(),
 	})
 }
@@ -372,6 +375,12 @@ func (r *ExternalRepositoryResource) Update(ctx context.Context, req resource.Up
 	}
 	repo = r.waitForCheck(ctx, &plan, repo, "update", timeout, &resp.Diagnostics)
 	if repo == nil {
+		if _, sentToken := patch["password"]; sentToken && state.HTTPS != nil {
+			// Divio now holds the token that failed: forget which version
+			// was sent, so that the next apply sends the configured token
+			// again, even if it is the previous one.
+			resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("https").AtName("token_wo_version"), types.Int64Null())...)
+		}
 		return
 	}
 	var newState ExternalRepositoryModel

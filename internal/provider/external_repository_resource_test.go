@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -137,8 +138,9 @@ resource "divio_external_repository" "repo" {
 	}
 	const key = `  deploy_key_id = "0b6f8a2e-7a35-4a8f-9d4e-3c1c2b6f1e55"` + "\n"
 	const httpsBlock = `  https {
-    username = "ci"
-    token_wo = "glpat-secret"
+    username         = "ci"
+    token_wo         = "glpat-secret"
+    token_wo_version = 1
   }
 `
 	cases := []struct{ name, body, want string }{
@@ -150,6 +152,7 @@ resource "divio_external_repository" "repo" {
 		{"local path", `  url = "/srv/git/site.git"` + "\n" + key, `(?s)Invalid repository URL`},
 		{"credentials in url", `  url = "https://ci:secret@git.example.com/site.git"` + "\n" + httpsBlock, `(?s)Invalid repository URL.*https\s+block`},
 		{"https without block", `  url = "https://git.example.com/site.git"`, `(?s)HTTPS credentials required`},
+		{"https without token version", `  url = "https://git.example.com/site.git"` + "\n" + strings.Replace(httpsBlock, "    token_wo_version = 1\n", "", 1), `(?s)HTTPS credentials required.*token_wo_version`},
 		{"https with deploy key", `  url = "https://git.example.com/site.git"` + "\n" + key + httpsBlock, `(?s)Deploy key not used with HTTPS`},
 		{"ssh with https block", `  url = "git@git.example.com:acme/site.git"` + "\n" + key + httpsBlock, `(?s)HTTPS credentials not used with SSH`},
 		{"ssh without deploy key", `  url = "git@git.example.com:acme/site.git"`, `(?s)Deploy key required`},

@@ -19,7 +19,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
 	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/hooksender"
 )
 
 // demoToken is the token in examples/quickstart/bootstrap.json.
@@ -126,14 +128,12 @@ func run() error {
 	if err := tf("apply", "-auto-approve", "-input=false", "-target=divio_repository_deploy_key.deploy"); err != nil {
 		return err
 	}
-	outputCmd := command(ctx, configDir, env, cli, "output", "-raw", "deploy_key_public_key")
-	outputCmd.Stdout = nil
-	publicKey, err := outputCmd.Output()
+	publicKey, err := rawOutput(ctx, configDir, env, cli, "deploy_key_public_key")
 	if err != nil {
 		return err
 	}
 	step("adding the deploy key to the Git host, with write access")
-	if err := host.AuthorizeKey(string(publicKey), githost.ReadWrite); err != nil {
+	if err := host.AuthorizeKey(publicKey, githost.ReadWrite); err != nil {
 		return err
 	}
 	for _, args := range [][]string{
@@ -146,7 +146,69 @@ func run() error {
 			return err
 		}
 	}
-	return nil
+
+	step("pushing a commit with git, and delivering the push event as GitHub would")
+	pushed, err := repo.Commit(ctx, "main", map[string]string{"app.py": "print('hello from the external repository')\n"}, "Add app.py")
+	if err != nil {
+		return err
+	}
+	hookURL, err := rawOutput(ctx, configDir, env, cli, "webhook_url")
+	if err != nil {
+		return err
+	}
+	hookSecret, err := rawOutput(ctx, configDir, env, cli, "webhook_secret")
+	if err != nil {
+		return err
+	}
+	delivery, err := hooksender.New("github", hookURL, hookSecret, hooksender.Push{Branch: "main", After: pushed, Repo: "demo/demo-app"})
+	if err != nil {
+		return err
+	}
+	answer, err := delivery.Send(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("   pushed %s; the control plane answered %d %s\n", pushed, answer.Status, answer.Body)
+	if err := waitForPull(ctx, apiURL, pushed); err != nil {
+		return err
+	}
+	if err := tf("apply", "-refresh-only", "-auto-approve", "-input=false"); err != nil {
+		return err
+	}
+	return tf("output", "sync_status")
+}
+
+// waitForPull waits until the control plane's asynchronous pull of the
+// delivered push shows in the demo application's sync status.
+func waitForPull(ctx context.Context, apiURL, pushed string) error {
+	client, err := divioapi.New(divioapi.Config{BaseURL: apiURL, Token: demoToken})
+	if err != nil {
+		return err
+	}
+	apps, err := client.ListApplications(ctx, divioapi.ApplicationFilter{Slug: "demo-app"})
+	if err != nil || len(apps) != 1 {
+		return fmt.Errorf("demo application: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		status, err := client.GetSyncStatus(ctx, apps[0].UUID)
+		if err != nil {
+			return err
+		}
+		if status.PlatformHead != nil && *status.PlatformHead == pushed {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("the control plane did not pull the pushed commit within 30s")
+}
+
+// rawOutput reads one output's raw value.
+func rawOutput(ctx context.Context, dir string, env []string, cli, name string) (string, error) {
+	cmd := command(ctx, dir, env, cli, "output", "-raw", name)
+	cmd.Stdout = nil
+	out, err := cmd.Output()
+	return string(out), err
 }
 
 // cliConfig makes both registries' address of the provider resolve to the

@@ -27,7 +27,8 @@ import (
 )
 
 const usage = `usage:
-  divio-control-plane serve --db FILE [--listen ADDR] [--encryption-key-file FILE] [--bootstrap SEED] [--ready-file FILE] [--check-workers N] [--dev]
+  divio-control-plane serve --db FILE [--listen ADDR] [--encryption-key-file FILE] [--bootstrap SEED] [--ready-file FILE]
+                            [--data-dir DIR] [--check-workers N] [--sync-workers N] [--dev]
   divio-control-plane bootstrap --db FILE SEED
 
 Run "divio-control-plane serve -h" or "divio-control-plane bootstrap -h" for the flags.
@@ -108,6 +109,8 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 	readyFile := flags.String("ready-file", "", "file to write the base URL to once the server listens")
 	dev := flags.Bool("dev", false, "development mode: plain HTTP on loopback, Git remotes on loopback allowed")
 	checkWorkers := flags.Int("check-workers", 4, "how many repository access checks run at once")
+	syncWorkers := flags.Int("sync-workers", 4, "how many pulls of (different) repositories run at once")
+	dataDir := flags.String("data-dir", "", "directory for the platform's copies of repositories (mirrors/); default: the database's directory")
 	positional, err := parseArgs(flags, args)
 	if err != nil {
 		return err
@@ -117,6 +120,9 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 	}
 	if *checkWorkers < 1 {
 		return usageError{fmt.Sprintf("--check-workers must be at least 1, got %d", *checkWorkers)}
+	}
+	if *syncWorkers < 1 {
+		return usageError{fmt.Sprintf("--sync-workers must be at least 1, got %d", *syncWorkers)}
 	}
 	if *dbPath == "" {
 		return usageError{"serve needs --db"}
@@ -139,14 +145,16 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	server, err := controlplane.New(ctx, controlplane.Config{
-		DBPath: *dbPath, EncryptionKey: key, Dev: *dev, Logger: logger, CheckWorkers: *checkWorkers,
+		DBPath: *dbPath, EncryptionKey: key, Dev: *dev, Logger: logger,
+		CheckWorkers: *checkWorkers, SyncWorkers: *syncWorkers, DataDir: *dataDir,
 	})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		// Running access checks are cancelled; their bindings stay in
-		// CLONING and are checked again at the next start.
+		// Running access checks and pulls are cancelled; their bindings
+		// stay in CLONING, or owe a pull, and are checked or pulled again
+		// at the next start.
 		if err := server.Close(); err != nil {
 			logger.Error("closing the control plane", "error", err)
 		}

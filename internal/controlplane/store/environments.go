@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -54,4 +55,23 @@ func (s *Store) ListEnvironments(ctx context.Context, userUUID string, filter En
 	q.whereSet("e.application_uuid = ?", filter.ApplicationUUID)
 	q.whereSet("e.slug = ?", filter.Slug)
 	return queryPage(ctx, s.db, q, page, scanEnvironment)
+}
+
+// SetEnvironmentBranch changes the branch an environment of the user's
+// organisations tracks. ErrNotFound if the environment is not the user's.
+func (s *Store) SetEnvironmentBranch(ctx context.Context, userUUID, uuid, branch string) (Environment, error) {
+	result, err := s.db.ExecContext(ctx, `UPDATE environments SET branch = ? WHERE uuid = ?
+		AND application_uuid IN (SELECT a.uuid FROM applications a WHERE `+applicationVisibleTo+`)`,
+		branch, uuid, userUUID)
+	if err != nil {
+		return Environment{}, fmt.Errorf("store: set environment branch: %w", err)
+	}
+	updated, err := result.RowsAffected()
+	if err != nil {
+		return Environment{}, fmt.Errorf("store: set environment branch: %w", err)
+	}
+	if updated == 0 {
+		return Environment{}, ErrNotFound
+	}
+	return s.GetEnvironment(ctx, userUUID, uuid)
 }

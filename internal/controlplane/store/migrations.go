@@ -134,6 +134,64 @@ CREATE TABLE repositories (
 CREATE INDEX repositories_deploy_key ON repositories (deploy_key_uuid);
 CREATE INDEX repositories_state ON repositories (state);
 `,
+	// 3: webhooks and their deliveries, the sync state of bindings, sealed idempotency answers.
+	`
+-- At most one webhook per application (and so per binding). secret_sealed
+-- is the shared secret (NULL for bitbucket, which does not send one) sealed
+-- with the webhook's uuid followed by "webhook-secret" as additional data;
+-- token_sealed is the URL token, sealed the same way with "webhook-token",
+-- and token_sha256 (hex) finds the webhook of a delivery.
+CREATE TABLE webhooks (
+	id                   INTEGER PRIMARY KEY,
+	uuid                 TEXT NOT NULL UNIQUE,
+	application_uuid     TEXT NOT NULL UNIQUE REFERENCES applications (uuid) ON DELETE CASCADE,
+	repository_uuid      TEXT NOT NULL UNIQUE REFERENCES repositories (uuid) ON DELETE CASCADE,
+	type                 TEXT NOT NULL CHECK (type IN ('github', 'gitlab', 'bitbucket')),
+	secret_sealed        BLOB,
+	token_sha256         TEXT NOT NULL UNIQUE,
+	token_sealed         BLOB NOT NULL,
+	created_at           TEXT NOT NULL,
+	rotated_at           TEXT NOT NULL,
+	last_delivery_at     TEXT,
+	last_delivery_result TEXT,
+	CHECK ((type = 'bitbucket') = (secret_sealed IS NULL))
+);
+
+-- The deliveries a webhook has taken (accepted or ignored), by the host's
+-- delivery id: a second delivery with the same id is a replay.
+CREATE TABLE webhook_deliveries (
+	id           INTEGER PRIMARY KEY,
+	webhook_uuid TEXT NOT NULL REFERENCES webhooks (uuid) ON DELETE CASCADE,
+	delivery_id  TEXT NOT NULL,
+	received_at  TEXT NOT NULL,
+	result       TEXT NOT NULL CHECK (result IN ('accepted', 'ignored')),
+	pushed_head  TEXT,
+	UNIQUE (webhook_uuid, delivery_id)
+);
+CREATE INDEX webhook_deliveries_received_at ON webhook_deliveries (webhook_uuid, received_at);
+
+-- How the platform's copy of a binding's branch compares with the remote's.
+-- pull_requested counts the pulls deliveries asked for, pull_served the
+-- count a finished pull had read when it started: a restart pulls again
+-- where pull_requested > pull_served.
+CREATE TABLE repository_sync (
+	repository_uuid      TEXT PRIMARY KEY REFERENCES repositories (uuid) ON DELETE CASCADE,
+	origin_head          TEXT,
+	origin_head_seen_at  TEXT,
+	platform_head        TEXT,
+	last_sync_at         TEXT,
+	last_sync_result     TEXT,
+	last_error_code      TEXT,
+	last_error_message   TEXT,
+	history_rewritten_at TEXT,
+	pull_requested       INTEGER NOT NULL DEFAULT 0,
+	pull_served          INTEGER NOT NULL DEFAULT 0
+);
+
+-- Some answers carry secrets (a webhook's secret): stored answers are
+-- sealed, with the user's uuid and the key as additional data.
+ALTER TABLE idempotency_records ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate applies the migrations the database has not seen, each in its own

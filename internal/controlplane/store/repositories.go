@@ -316,6 +316,18 @@ func (s *Store) UpdateRepository(ctx context.Context, userUUID, uuid string,
 			string(settings.AuthType), token, settings.Migrate, settings.WriteAccess, nullIfEmpty(settings.ExpectedHostKeyFingerprint),
 			settings.DropHostKey, settings.DropHostKey,
 			string(StateCloning), timestamp(s.now()), uuid)
+		if err != nil {
+			return err
+		}
+		// The heads recorded were of another branch, or of another remote.
+		switch {
+		case settings.Branch != current.Branch:
+			_, err = tx.ExecContext(ctx, `UPDATE repository_sync SET origin_head = NULL, origin_head_seen_at = NULL,
+				platform_head = NULL WHERE repository_uuid = ?`, uuid)
+		case settings.DSN != current.DSN:
+			_, err = tx.ExecContext(ctx, `UPDATE repository_sync SET origin_head = NULL, origin_head_seen_at = NULL
+				WHERE repository_uuid = ?`, uuid)
+		}
 		return err
 	})
 	switch {
@@ -374,32 +386,44 @@ func (s *Store) PendingRepositoryChecks(ctx context.Context) ([]string, error) {
 // FinishRepositoryCheck stores the outcome of the check started for
 // generation. It reports false, and changes nothing, when that check is
 // stale: a newer one has been asked for since (or the binding is not in
-// CLONING). A success pins the host key if none is pinned; a failure keeps
-// the pinned key and the last commit.
+// CLONING). A success pins the host key if none is pinned, and records the
+// branch's head as the origin head as last seen; a failure keeps the
+// pinned key and the last commit.
 func (s *Store) FinishRepositoryCheck(ctx context.Context, uuid string, generation int64, outcome CheckOutcome) (bool, error) {
 	common := []any{timestamp(outcome.CheckedAt), outcome.Duration.Milliseconds(), timestamp(s.now()), uuid, generation, string(StateCloning)}
 	const where = `checked_at = ?, check_duration_ms = ?, updated_at = ? WHERE uuid = ? AND check_generation = ? AND state = ?`
-	var result sql.Result
-	var err error
-	if outcome.Success {
-		// Every expression reads the row as it was before the update.
-		result, err = s.db.ExecContext(ctx, `UPDATE repositories SET
-			state = ?, error_code = NULL, error_message = NULL, ever_cloned = 1,
-			last_commit = COALESCE(?, last_commit),
-			host_key_fingerprint = CASE WHEN host_key IS NULL THEN ? ELSE host_key_fingerprint END,
-			host_key = COALESCE(host_key, ?), `+where,
-			append([]any{string(StateCloned), nullIfEmpty(outcome.Commit),
-				nullIfEmpty(outcome.HostKeyFingerprint), nullIfEmpty(outcome.HostKey)}, common...)...)
-	} else {
-		result, err = s.db.ExecContext(ctx, `UPDATE repositories SET state = ?, error_code = ?, error_message = ?, `+where,
-			append([]any{string(StateInvalid), outcome.Code, outcome.Message}, common...)...)
-	}
+	var applied bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var result sql.Result
+		var err error
+		if outcome.Success {
+			// Every expression reads the row as it was before the update.
+			result, err = tx.ExecContext(ctx, `UPDATE repositories SET
+				state = ?, error_code = NULL, error_message = NULL, ever_cloned = 1,
+				last_commit = COALESCE(?, last_commit),
+				host_key_fingerprint = CASE WHEN host_key IS NULL THEN ? ELSE host_key_fingerprint END,
+				host_key = COALESCE(host_key, ?), `+where,
+				append([]any{string(StateCloned), nullIfEmpty(outcome.Commit),
+					nullIfEmpty(outcome.HostKeyFingerprint), nullIfEmpty(outcome.HostKey)}, common...)...)
+		} else {
+			result, err = tx.ExecContext(ctx, `UPDATE repositories SET state = ?, error_code = ?, error_message = ?, `+where,
+				append([]any{string(StateInvalid), outcome.Code, outcome.Message}, common...)...)
+		}
+		if err != nil {
+			return err
+		}
+		updated, err := result.RowsAffected()
+		if err != nil {
+			return err
+		}
+		applied = updated == 1
+		if applied && outcome.Success && outcome.Commit != "" {
+			return upsertOriginHead(ctx, tx, uuid, outcome.Commit, outcome.CheckedAt)
+		}
+		return nil
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: finish repository check: %w", err)
 	}
-	updated, err := result.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("store: finish repository check: %w", err)
-	}
-	return updated == 1, nil
+	return applied, nil
 }

@@ -1,0 +1,367 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
+)
+
+// Syncer pulls a binding's branch into the platform's copy of the
+// repository (a mirror on disk) and looks up branches at the remote.
+// *gitops.Checker is the real one; tests use fakes.
+type Syncer interface {
+	Sync(ctx context.Context, req gitops.SyncRequest) gitops.SyncResult
+	RemoteBranchExists(ctx context.Context, url, branch string, auth gitops.Auth, pinnedHostKey string) (bool, gitops.CheckResult)
+}
+
+const (
+	// defaultSyncWorkers is how many pulls (of different repositories) run at once by default.
+	defaultSyncWorkers = 4
+	// syncShutdownWait bounds how long Close waits for running pulls after cancelling them.
+	syncShutdownWait = 10 * time.Second
+)
+
+// Pull outcomes the control plane reports itself; the syncer reports all others.
+const (
+	codeHistoryRewritten = "history_rewritten"
+	codeNotConnected     = "not_connected"
+	codeNoRepository     = "no_repository"
+)
+
+// errShuttingDown answers a synchronous pull that a stop dropped or interrupted.
+var errShuttingDown = &detailError{http.StatusServiceUnavailable, "The control plane is shutting down; try again."}
+
+// pullJob is one pull of a repository waiting in its lane.
+type pullJob struct {
+	mode gitops.SyncMode
+	// delivery marks a pull asked for by webhook deliveries: a later
+	// delivery joins it while it waits, since it fetches whatever is new
+	// when it starts.
+	delivery bool
+	// done receives the outcome of a synchronous pull (Update, Reset to
+	// origin); nil for pulls nobody waits for.
+	done chan pullOutcome
+}
+
+type pullOutcome struct {
+	result gitops.SyncResult
+	err    error // errShuttingDown, or a failure to read or store the state
+}
+
+// pullLane holds the pulls of one repository: they run one at a time, in order.
+type pullLane struct {
+	jobs    []*pullJob // waiting, oldest first
+	running bool
+}
+
+// pullQueue runs pulls on a pool of workers: pulls of one repository one
+// at a time and in order, pulls of different repositories in parallel, a
+// repository taking its turn at the back of the line after each pull, so
+// that one slow or busy repository holds up no other while a worker is free.
+type pullQueue struct {
+	mu     sync.Mutex
+	wake   *sync.Cond
+	lanes  map[string]*pullLane // repositories with pulls waiting or running
+	ready  []string             // repositories with a pull waiting and none running, in turn
+	idle   chan struct{}        // closed while lanes is empty
+	closed bool
+
+	ctx     context.Context // cancelled by close, which cancels running pulls
+	cancel  context.CancelFunc
+	workers sync.WaitGroup
+}
+
+func newPullQueue() *pullQueue {
+	q := &pullQueue{lanes: map[string]*pullLane{}, idle: make(chan struct{})}
+	q.wake = sync.NewCond(&q.mu)
+	close(q.idle)
+	q.ctx, q.cancel = context.WithCancel(context.Background())
+	return q
+}
+
+// start runs n workers, each running one pull at a time.
+func (q *pullQueue) start(n int, pull func(ctx context.Context, repositoryUUID string, job *pullJob) pullOutcome) {
+	for range n {
+		q.workers.Go(func() {
+			for {
+				id, job, ok := q.next()
+				if !ok {
+					return
+				}
+				outcome := pull(q.ctx, id, job)
+				if job.done != nil {
+					job.done <- outcome
+				}
+				q.finished(id)
+			}
+		})
+	}
+}
+
+// enqueue adds a pull to a repository's lane. A delivery's pull joins one
+// that is already waiting. It reports false once the queue is closed.
+func (q *pullQueue) enqueue(id string, job *pullJob) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
+	}
+	lane := q.lanes[id]
+	if lane == nil {
+		if len(q.lanes) == 0 {
+			q.idle = make(chan struct{})
+		}
+		lane = &pullLane{}
+		q.lanes[id] = lane
+	}
+	if job.delivery && slices.ContainsFunc(lane.jobs, func(j *pullJob) bool { return j.delivery }) {
+		return true
+	}
+	lane.jobs = append(lane.jobs, job)
+	if !lane.running && len(lane.jobs) == 1 {
+		q.ready = append(q.ready, id)
+		q.wake.Signal()
+	}
+	return true
+}
+
+// next waits for a pull to run; false once the queue is closed.
+func (q *pullQueue) next() (string, *pullJob, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.ready) == 0 && !q.closed {
+		q.wake.Wait()
+	}
+	if q.closed {
+		return "", nil, false
+	}
+	id := q.ready[0]
+	q.ready = q.ready[1:]
+	lane := q.lanes[id]
+	job := lane.jobs[0]
+	lane.jobs = lane.jobs[1:]
+	lane.running = true
+	return id, job, true
+}
+
+// finished records that a pull of id has ended.
+func (q *pullQueue) finished(id string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	lane := q.lanes[id]
+	lane.running = false
+	if len(lane.jobs) > 0 && !q.closed {
+		q.ready = append(q.ready, id)
+		q.wake.Signal()
+		return
+	}
+	delete(q.lanes, id)
+	if len(q.lanes) == 0 {
+		close(q.idle)
+	}
+}
+
+// waitIdle waits until no pull is waiting or running, or the queue is closed.
+func (q *pullQueue) waitIdle(ctx context.Context) error {
+	q.mu.Lock()
+	idle, closed := q.idle, q.closed
+	q.mu.Unlock()
+	if closed {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// isIdle reports whether no pull is waiting or running.
+func (q *pullQueue) isIdle() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.lanes) == 0 || q.closed
+}
+
+// close stops the workers: it drops the waiting pulls (their waiters get
+// errShuttingDown), cancels the running ones and waits for them at most
+// wait. Deliveries' pulls that did not finish are pulled again at the next start.
+func (q *pullQueue) close(wait time.Duration) error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return nil
+	}
+	q.closed = true
+	q.ready = nil
+	for id, lane := range q.lanes {
+		for _, job := range lane.jobs {
+			if job.done != nil {
+				job.done <- pullOutcome{err: errShuttingDown}
+			}
+		}
+		lane.jobs = nil
+		if !lane.running {
+			delete(q.lanes, id)
+		}
+	}
+	q.mu.Unlock()
+	q.cancel()
+	q.wake.Broadcast()
+
+	stopped := make(chan struct{})
+	go func() {
+		q.workers.Wait()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		return nil
+	case <-time.After(wait):
+		return fmt.Errorf("controlplane: pulls still running %s after they were cancelled", wait)
+	}
+}
+
+// queueDeliveryPull asks for a pull of a binding on behalf of deliveries.
+func (s *Server) queueDeliveryPull(repositoryUUID string) {
+	s.pulls.enqueue(repositoryUUID, &pullJob{mode: gitops.SyncUpdate, delivery: true})
+}
+
+// pullNow runs a pull of a binding in its lane and waits for its outcome.
+func (s *Server) pullNow(ctx context.Context, repositoryUUID string, mode gitops.SyncMode) pullOutcome {
+	job := &pullJob{mode: mode, done: make(chan pullOutcome, 1)}
+	if !s.pulls.enqueue(repositoryUUID, job) {
+		return pullOutcome{err: errShuttingDown}
+	}
+	select {
+	case outcome := <-job.done:
+		return outcome
+	case <-ctx.Done():
+		// The client is gone; the pull still runs and its outcome is stored.
+		return pullOutcome{err: ctx.Err()}
+	}
+}
+
+// mirrorDir is where the platform's copy of a binding's repository lives.
+func (s *Server) mirrorDir(repositoryUUID string) string {
+	return filepath.Join(s.dataDir, "mirrors", repositoryUUID)
+}
+
+// connected reports whether a binding may be pulled: its access check has
+// succeeded at least once, and for SSH a host key is pinned (a pull never
+// trusts a host key on first use; the access check does that).
+func connected(repo store.Repository) bool {
+	return repo.EverCloned && (repo.AuthType != store.AuthSSH || repo.HostKey != "")
+}
+
+const msgNotConnected = "The repository has not been connected yet: a pull needs an access check of the binding to have succeeded " +
+	"(and, for SSH, the host key it pinned). Wait for the check (state CLONED), or fix the binding and check it again."
+
+func msgHistoryRewritten(branch string) string {
+	return fmt.Sprintf("The remote's branch “%s” no longer contains the platform's head: its history was rewritten (for example by a force push). "+
+		"Update only fast-forwards; use Reset to origin to make the platform's copy match the remote's branch exactly.", branch)
+}
+
+// historyRewritten reports whether an update was refused because the
+// remote's history no longer contains the platform's head.
+func historyRewritten(mode gitops.SyncMode, result gitops.SyncResult) bool {
+	return result.Code == codeHistoryRewritten ||
+		(mode == gitops.SyncUpdate && result.HistoryRewritten && result.Code != gitops.CodeSuccess)
+}
+
+// runPull pulls a binding with its current settings and stores the outcome.
+func (s *Server) runPull(ctx context.Context, id string, job *pullJob) pullOutcome {
+	repo, err := s.store.LoadRepository(ctx, id)
+	if err == nil {
+		var state store.SyncState
+		state, err = s.store.SyncState(ctx, id)
+		if err == nil {
+			return s.pull(ctx, repo, state.PullRequested, job.mode)
+		}
+	}
+	if ctx.Err() != nil {
+		return pullOutcome{err: errShuttingDown}
+	}
+	s.logger.LogAttrs(ctx, slog.LevelError, "pull failed to start", slog.String("repository", id), slog.String("error", err.Error()))
+	return pullOutcome{err: err}
+}
+
+func (s *Server) pull(ctx context.Context, repo store.Repository, requested int64, mode gitops.SyncMode) pullOutcome {
+	start := time.Now()
+	var result gitops.SyncResult
+	request := gitops.SyncRequest{MirrorDir: s.mirrorDir(repo.UUID), URL: repo.DSN, Branch: repo.Branch, PinnedHostKey: repo.HostKey, Mode: mode}
+	switch {
+	case !connected(repo):
+		result = gitops.SyncResult{Code: codeNotConnected, Message: msgNotConnected}
+	default:
+		if err := s.checkCredentials(ctx, repo, &request.Auth); err != nil {
+			if ctx.Err() != nil {
+				return pullOutcome{err: errShuttingDown}
+			}
+			s.logger.LogAttrs(ctx, slog.LevelError, "repository credentials unavailable",
+				slog.String("repository", repo.UUID), slog.String("error", err.Error()))
+			result = gitops.SyncResult{Code: codeCredentialsUnavailable,
+				Message: "The control plane could not read the stored credentials of this repository; set them again with PATCH."}
+		} else {
+			result = s.syncer.Sync(ctx, request)
+		}
+	}
+	if ctx.Err() != nil {
+		// Shutting down: the outcome may be the cancellation itself. A
+		// delivery's pull stays owed and runs at the next start.
+		s.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "pull interrupted", slog.String("repository", repo.UUID))
+		return pullOutcome{err: errShuttingDown}
+	}
+	switch {
+	case result.Code == "":
+		result.Code, result.Message = gitops.CodeInternalError, "The pull gave no result; try again."
+	case historyRewritten(mode, result):
+		result.Code, result.Message = codeHistoryRewritten, msgHistoryRewritten(repo.Branch)
+	}
+	if result.Duration <= 0 {
+		result.Duration = time.Since(start)
+	}
+	outcome := store.SyncOutcome{
+		Branch: repo.Branch, DSN: repo.DSN, Result: result.Code,
+		OriginHead: result.OriginHead, PlatformHead: result.PlatformHead,
+		HistoryRewritten: mode == gitops.SyncReset && result.HistoryRewritten && result.Code == gitops.CodeSuccess,
+		At:               s.now(), Served: requested,
+	}
+	if result.Code != gitops.CodeSuccess {
+		outcome.Message = result.Message
+	}
+	// The outcome is known: store it even if a stop begins meanwhile
+	// (Close waits for this worker before it closes the store).
+	err := s.store.FinishSync(context.WithoutCancel(ctx), repo.UUID, outcome)
+	level := slog.LevelInfo
+	attrs := []slog.Attr{slog.String("repository", repo.UUID), slog.String("mode", modeName(mode)),
+		slog.String("code", result.Code), slog.String("platform_head", result.PlatformHead),
+		slog.Bool("history_rewritten", result.HistoryRewritten), slog.Int("fetched_objects", result.FetchedObjects),
+		slog.Int64("fetched_bytes", result.FetchedBytes), slog.Duration("duration", result.Duration)}
+	if err != nil {
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	s.logger.LogAttrs(ctx, level, "pull", attrs...)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return pullOutcome{result: result, err: err}
+	}
+	return pullOutcome{result: result}
+}
+
+func modeName(mode gitops.SyncMode) string {
+	if mode == gitops.SyncReset {
+		return "reset"
+	}
+	return "update"
+}

@@ -1,0 +1,288 @@
+package controlplane
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
+)
+
+// fakeSyncer stands in for the Git work: it models one remote whose
+// branch heads the test sets, and a platform copy per mirror directory.
+// respond, when set, answers Sync instead; block, when set, is waited on
+// (or the context) before a Sync of a URL it names answers.
+type fakeSyncer struct {
+	mu       sync.Mutex
+	calls    []gitops.SyncRequest
+	lookups  []string
+	origin   map[string]string // branch → head at the remote
+	platform map[string]string // mirror dir → platform head
+	respond  func(ctx context.Context, req gitops.SyncRequest) gitops.SyncResult
+	block    map[string]chan struct{} // URL → released by closing
+	started  chan gitops.SyncRequest  // receives each Sync as it starts, if not nil
+}
+
+func newFakeSyncer() *fakeSyncer {
+	return &fakeSyncer{origin: map[string]string{"main": fakeCommit}, platform: map[string]string{}}
+}
+
+func (f *fakeSyncer) setOrigin(branch, head string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.origin[branch] = head
+}
+
+func (f *fakeSyncer) requests() []gitops.SyncRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]gitops.SyncRequest(nil), f.calls...)
+}
+
+func (f *fakeSyncer) Sync(ctx context.Context, req gitops.SyncRequest) gitops.SyncResult {
+	f.mu.Lock()
+	f.calls = append(f.calls, req)
+	respond, gate, started := f.respond, f.block[req.URL], f.started
+	f.mu.Unlock()
+	if started != nil {
+		started <- req
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return gitops.SyncResult{Code: "timeout", Message: "cancelled"}
+		}
+	}
+	if respond != nil {
+		return respond(ctx, req)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	head, previous := f.origin[req.Branch], f.platform[req.MirrorDir]
+	if head == "" {
+		return gitops.SyncResult{Code: gitops.CodeBranchMissing, Message: "no such branch", PlatformHead: previous, PreviousHead: previous}
+	}
+	f.platform[req.MirrorDir] = head
+	return gitops.SyncResult{Code: gitops.CodeSuccess, Message: "pulled", OriginHead: head, PlatformHead: head, PreviousHead: previous,
+		FetchedObjects: 3, FetchedBytes: 300, Duration: 20 * time.Millisecond}
+}
+
+func (f *fakeSyncer) RemoteBranchExists(ctx context.Context, url, branch string, auth gitops.Auth, pinnedHostKey string) (bool, gitops.CheckResult) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lookups = append(f.lookups, branch)
+	if f.origin[branch] == "" {
+		return false, gitops.CheckResult{Code: gitops.CodeSuccess}
+	}
+	return true, gitops.CheckResult{Code: gitops.CodeSuccess, Commit: f.origin[branch]}
+}
+
+func withSyncer(syncer Syncer) func(*Config) {
+	return func(cfg *Config) { cfg.Syncer = syncer }
+}
+
+// bindApplication binds an application of Ada's to an SSH repository and
+// waits for the (fake) access check to connect it.
+func bindApplication(t *testing.T, ts *testServer, slug, url string) repositoryView {
+	t.Helper()
+	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[slug], "url": url, "key_type": "ED25519"})
+	waitIdle(t, ts)
+	if repo = getRepository(t, ts, repo.UUID); repo.State != "CLONED" {
+		t.Fatalf("binding not connected: %s", mustJSON(repo))
+	}
+	return repo
+}
+
+func syncStatusOf(t *testing.T, ts *testServer, app string) syncStatusView {
+	t.Helper()
+	var status syncStatusView
+	ts.get("/apps/v3/applications/"+app+"/sync-status/", http.StatusOK, &status)
+	return status
+}
+
+func TestPullQueueSerialisesARepositoryAndRunsOthersInParallel(t *testing.T) {
+	q := newPullQueue()
+	var mu sync.Mutex
+	running := map[string]int{}
+	var order []string
+	started := make(chan string, 16)
+	release := map[string]chan struct{}{"slow": make(chan struct{}), "fast": make(chan struct{})}
+	q.start(2, func(ctx context.Context, id string, job *pullJob) pullOutcome {
+		mu.Lock()
+		running[id]++
+		if running[id] > 1 {
+			t.Errorf("two pulls of %s at once", id)
+		}
+		order = append(order, id+":"+modeName(job.mode))
+		mu.Unlock()
+		started <- id
+		if id == "slow" {
+			<-release["slow"]
+		}
+		mu.Lock()
+		running[id]--
+		mu.Unlock()
+		return pullOutcome{result: gitops.SyncResult{Code: gitops.CodeSuccess}}
+	})
+	defer q.close(time.Second)
+
+	q.enqueue("slow", &pullJob{mode: gitops.SyncUpdate, delivery: true})
+	if got := <-started; got != "slow" {
+		t.Fatalf("started %s", got)
+	}
+	// Behind the running pull: a reset, then deliveries that join one pull.
+	reset := &pullJob{mode: gitops.SyncReset, done: make(chan pullOutcome, 1)}
+	q.enqueue("slow", reset)
+	for range 3 {
+		q.enqueue("slow", &pullJob{mode: gitops.SyncUpdate, delivery: true})
+	}
+	// Another repository is not held up by the slow one.
+	fast := &pullJob{mode: gitops.SyncUpdate, done: make(chan pullOutcome, 1)}
+	q.enqueue("fast", fast)
+	select {
+	case outcome := <-fast.done:
+		if outcome.result.Code != gitops.CodeSuccess {
+			t.Fatalf("fast: %+v", outcome)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a slow repository held up another")
+	}
+	if q.isIdle() {
+		t.Fatal("idle while a pull runs")
+	}
+	close(release["slow"])
+	if outcome := <-reset.done; outcome.err != nil {
+		t.Fatal(outcome.err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := q.waitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"slow:update", "fast:update", "slow:reset", "slow:update"}
+	if len(order) != len(want) {
+		t.Fatalf("pulls %v, want %v", order, want)
+	}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("pulls %v, want %v", order, want)
+		}
+	}
+}
+
+func TestPullQueueCloseAnswersWaitersAndCancels(t *testing.T) {
+	q := newPullQueue()
+	started := make(chan struct{})
+	var once sync.Once
+	q.start(1, func(ctx context.Context, id string, job *pullJob) pullOutcome {
+		once.Do(func() { close(started) })
+		<-ctx.Done()
+		return pullOutcome{err: errShuttingDown}
+	})
+	running := &pullJob{done: make(chan pullOutcome, 1)}
+	waiting := &pullJob{done: make(chan pullOutcome, 1)}
+	q.enqueue("a", running)
+	q.enqueue("a", waiting)
+	<-started
+	if err := q.close(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range []*pullJob{running, waiting} {
+		if outcome := <-job.done; outcome.err != errShuttingDown {
+			t.Fatalf("outcome %+v, want errShuttingDown", outcome)
+		}
+	}
+	if q.enqueue("b", &pullJob{}) {
+		t.Fatal("enqueued after close")
+	}
+}
+
+// One repository's pull blocks at the remote; another repository's
+// delivery is still pulled, and the blocked one finishes once released.
+func TestSlowRepositoryDoesNotHoldUpOthers(t *testing.T) {
+	syncer := newFakeSyncer()
+	slowURL := "ssh://git@git.example.com/acme/slow.git"
+	syncer.block = map[string]chan struct{}{slowURL: make(chan struct{})}
+	syncer.started = make(chan gitops.SyncRequest, 8)
+	ts := newTestServer(t, withSyncer(syncer))
+	slow := bindApplication(t, ts, acmeWeb, slowURL)
+	fast := bindApplication(t, ts, acmeAPI, sshURL)
+	slowHook := createWebhook(t, ts, objects{"application": slow.Application, "type": "gitlab"})
+	fastHook := createWebhook(t, ts, objects{"application": fast.Application, "type": "gitlab"})
+
+	deliver(t, ts, newPush(t, "gitlab", "main", headA), slowHook).expectResult(t, http.StatusAccepted, "accepted")
+	if req := <-syncer.started; req.URL != slowURL {
+		t.Fatalf("first pull of %s", req.URL)
+	}
+	deliver(t, ts, newPush(t, "gitlab", "main", headA), fastHook).expectResult(t, http.StatusAccepted, "accepted")
+	select {
+	case req := <-syncer.started:
+		if req.URL != sshURL {
+			t.Fatalf("second pull of %s", req.URL)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the slow repository held up the other one")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for syncStatusOf(t, ts, fast.Application).PlatformHead == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the other repository was not pulled")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if status := syncStatusOf(t, ts, slow.Application); status.PlatformHead != nil {
+		t.Fatalf("the blocked pull finished: %+v", status)
+	}
+	close(syncer.block[slowURL])
+	waitIdle(t, ts)
+	if status := syncStatusOf(t, ts, slow.Application); deref(status.PlatformHead) != fakeCommit || !status.InSync {
+		t.Fatalf("after release: %s", mustJSON(status))
+	}
+}
+
+// A delivery accepted but not yet pulled when the control plane stops is
+// pulled at the next start.
+func TestAcceptedDeliveryIsPulledAfterRestart(t *testing.T) {
+	syncer := newFakeSyncer()
+	syncer.block = map[string]chan struct{}{sshURL: make(chan struct{})}
+	syncer.started = make(chan gitops.SyncRequest, 8)
+	ts := newTestServer(t, withSyncer(syncer))
+	repo := bindApplication(t, ts, acmeWeb, sshURL)
+	hook := createWebhook(t, ts, objects{"application": repo.Application, "type": "github"})
+	deliver(t, ts, newPush(t, "github", "main", headA), hook).expectResult(t, http.StatusAccepted, "accepted")
+	<-syncer.started
+	syncer.mu.Lock()
+	syncer.block = nil // the pull that started still waits for its gate
+	syncer.mu.Unlock()
+	ts.restart() // cancels the blocked pull
+	waitIdle(t, ts)
+	if n := len(syncer.requests()); n != 2 {
+		t.Fatalf("%d pulls, want the interrupted one and its rerun", n)
+	}
+	if status := syncStatusOf(t, ts, repo.Application); deref(status.PlatformHead) != fakeCommit {
+		t.Fatalf("after restart: %s", mustJSON(status))
+	}
+	// Served: a further restart pulls nothing.
+	ts.restart()
+	waitIdle(t, ts)
+	if n := len(syncer.requests()); n != 2 {
+		t.Fatalf("%d pulls after a second restart, want 2", n)
+	}
+}
+
+func TestDefaultSyncerIsTheAccessChecker(t *testing.T) {
+	checker := &gitops.Checker{AllowLoopback: true}
+	ts := newTestServer(t, func(cfg *Config) { cfg.AccessChecker, cfg.Syncer = checker, nil })
+	if ts.server.syncer != checker {
+		t.Errorf("syncer %#v, want the access checker", ts.server.syncer)
+	}
+	ts = newTestServer(t, func(cfg *Config) { cfg.Syncer, cfg.Dev = nil, false })
+	if checker, ok := ts.server.syncer.(*gitops.Checker); !ok || checker.AllowLoopback {
+		t.Errorf("syncer %#v, want a *gitops.Checker without loopback", ts.server.syncer)
+	}
+}

@@ -1,0 +1,291 @@
+package controlplane
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+)
+
+// hooksPrefix is where deliveries are received: hooksPrefix + token + "/".
+const hooksPrefix = "/hooks/v1/"
+
+// Secrets a caller chooses are printable ASCII of this length.
+const (
+	minWebhookSecretLength = 16
+	maxWebhookSecretLength = 256
+)
+
+// webhookTypes are the types in the order messages list them.
+var webhookTypes = []store.WebhookType{store.WebhookGitHub, store.WebhookGitLab, store.WebhookBitbucket}
+
+const (
+	msgBitbucketSecret = "Bitbucket does not send a secret: the webhook's URL is its credential. Leave secret out."
+	msgSecretChars     = "The secret may only contain printable ASCII characters, and may not start or end with a space " +
+		"(Git hosts send it in an HTTP header, which drops them)."
+)
+
+// webhookView is a webhook as the API shows it. The secret and URL are
+// shown, like the Control Panel shows them, so that they can be read back
+// without keeping them in Terraform state.
+type webhookView struct {
+	UUID               string  `json:"uuid"`
+	Application        string  `json:"application"`
+	Repository         string  `json:"repository"`
+	Type               string  `json:"type"`
+	URL                string  `json:"url"`
+	Secret             *string `json:"secret"`
+	CreatedAt          string  `json:"created_at"`
+	RotatedAt          string  `json:"rotated_at"`
+	LastDeliveryAt     *string `json:"last_delivery_at"`
+	LastDeliveryResult *string `json:"last_delivery_result"`
+}
+
+// webhookViewer returns the view of webhooks answered to r: a webhook's
+// URL is on the host the request was sent to, as pagination links are.
+func webhookViewer(r *http.Request) func(store.Webhook) webhookView {
+	return func(w store.Webhook) webhookView {
+		return webhookView{
+			UUID:               w.UUID,
+			Application:        w.ApplicationUUID,
+			Repository:         w.RepositoryUUID,
+			Type:               string(w.Type),
+			URL:                absoluteURL(r, hooksPrefix+w.Token+"/"),
+			Secret:             nullable(w.Secret),
+			CreatedAt:          w.CreatedAt.UTC().Format(time.RFC3339),
+			RotatedAt:          w.RotatedAt.UTC().Format(time.RFC3339),
+			LastDeliveryAt:     nullableTime(w.LastDeliveryAt),
+			LastDeliveryResult: nullable(w.LastDeliveryResult),
+		}
+	}
+}
+
+// absoluteURL is path on the scheme and host r was sent to.
+func absoluteURL(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path}).String()
+}
+
+// nullableTime is nil for the zero time, else the time in the API's format.
+func nullableTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	formatted := t.UTC().Format(time.RFC3339)
+	return &formatted
+}
+
+// randomText returns n random bytes, encoded.
+func randomText(n int, encode func([]byte) string) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return encode(b), nil
+}
+
+// newWebhookToken returns a URL token of 256 random bits.
+func newWebhookToken() (string, error) { return randomText(32, base64.RawURLEncoding.EncodeToString) }
+
+// newWebhookSecret returns a generated shared secret: 32 random bytes, hex.
+func newWebhookSecret() (string, error) { return randomText(32, hex.EncodeToString) }
+
+// validateWebhookType returns the requested type, or "" after adding a message.
+func validateWebhookType(requested *string, invalid validationErrors) store.WebhookType {
+	if requested == nil {
+		invalid.add("type", msgRequired)
+		return ""
+	}
+	names := make([]string, 0, len(webhookTypes))
+	for _, t := range webhookTypes {
+		if string(t) == *requested {
+			return t
+		}
+		names = append(names, string(t))
+	}
+	invalid.add("type", fmt.Sprintf("%q is not a valid choice. Choose one of %s.", *requested, strings.Join(names, ", ")))
+	return ""
+}
+
+// webhookSecret returns the secret a create or rotation gives the webhook:
+// the requested one if valid, else a generated one; "" for bitbucket.
+// Messages never quote the secret.
+func webhookSecret(typ store.WebhookType, requested *string, invalid validationErrors) (string, error) {
+	if requested == nil {
+		if typ == store.WebhookBitbucket || typ == "" {
+			return "", nil
+		}
+		return newWebhookSecret()
+	}
+	secret := *requested
+	switch {
+	case typ == store.WebhookBitbucket:
+		invalid.add("secret", msgBitbucketSecret)
+	case len(secret) < minWebhookSecretLength:
+		invalid.add("secret", fmt.Sprintf("Ensure this field has at least %d characters.", minWebhookSecretLength))
+	case len(secret) > maxWebhookSecretLength:
+		invalid.add("secret", fmt.Sprintf("Ensure this field has no more than %d characters.", maxWebhookSecretLength))
+	case strings.ContainsFunc(secret, func(r rune) bool { return r < 0x20 || r > 0x7e }),
+		strings.HasPrefix(secret, " "), strings.HasSuffix(secret, " "):
+		invalid.add("secret", msgSecretChars)
+	}
+	return secret, nil
+}
+
+type createWebhookRequest struct {
+	Application *string `json:"application"`
+	Type        *string `json:"type"`
+	Secret      *string `json:"secret"`
+}
+
+// createWebhook serves POST /apps/v3/webhooks/: the webhook of an
+// application's binding, with its URL and (GitHub, GitLab) secret.
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, user store.User) {
+	var request createWebhookRequest
+	if err := decodeJSON(r, &request); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	hook, err := s.validateAndCreateWebhook(r, user, request)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, webhookViewer(r)(hook))
+}
+
+func msgHasWebhook(webhookUUID string) string {
+	return fmt.Sprintf("This application already has a webhook (%s); rotate it, or delete it first.", webhookUUID)
+}
+
+const msgWebhookNeedsBinding = "This application has no external repository: bind one first (POST /apps/v3/repositories/). " +
+	"Applications on Divio's own Git server need no webhook."
+
+func (s *Server) validateAndCreateWebhook(r *http.Request, user store.User, request createWebhookRequest) (store.Webhook, error) {
+	invalid := validationErrors{}
+	app, err := s.validateApplication(r, user, request.Application, invalid)
+	if err != nil {
+		return store.Webhook{}, err
+	}
+	if app.UUID != "" && app.RepositoryUUID == nil {
+		invalid.add("application", msgWebhookNeedsBinding)
+	}
+	if app.UUID != "" && app.RepositoryUUID != nil {
+		existing, err := s.store.ApplicationWebhook(r.Context(), app.UUID)
+		switch {
+		case err == nil:
+			invalid.add("application", msgHasWebhook(existing.UUID))
+		case !errors.Is(err, store.ErrNotFound):
+			return store.Webhook{}, err
+		}
+	}
+	typ := validateWebhookType(request.Type, invalid)
+	secret, err := webhookSecret(typ, request.Secret, invalid)
+	if err != nil {
+		return store.Webhook{}, err
+	}
+	if err := invalid.orNil(); err != nil {
+		return store.Webhook{}, err
+	}
+	token, err := newWebhookToken()
+	if err != nil {
+		return store.Webhook{}, err
+	}
+	hook, err := s.store.CreateWebhook(r.Context(), store.NewWebhook{
+		ApplicationUUID: app.UUID, RepositoryUUID: *app.RepositoryUUID, Type: typ, Secret: secret, Token: token,
+	})
+	if errors.Is(err, store.ErrConflict) {
+		// Another request created one since it was looked for.
+		existing, lookupErr := s.store.ApplicationWebhook(r.Context(), app.UUID)
+		if lookupErr != nil {
+			return store.Webhook{}, lookupErr
+		}
+		return store.Webhook{}, fieldError("application", msgHasWebhook(existing.UUID))
+	}
+	return hook, err
+}
+
+// listWebhooks serves GET /apps/v3/webhooks/?application=.
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, user store.User) {
+	filters := newQueryFilters(r)
+	filter := store.WebhookFilter{ApplicationUUID: filters.uuid("application")}
+	if err := filters.err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	serveList(s, w, r, func(page store.Page) ([]store.Webhook, int, error) {
+		return s.store.ListWebhooks(r.Context(), user.UUID, filter, page)
+	}, webhookViewer(r))
+}
+
+// getWebhook serves GET /apps/v3/webhooks/{uuid}/.
+func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, user store.User) {
+	serveObject(s, w, r, func(id string) (store.Webhook, error) {
+		return s.store.GetWebhook(r.Context(), user.UUID, id)
+	}, webhookViewer(r))
+}
+
+type rotateWebhookRequest struct {
+	Secret *string `json:"secret"`
+}
+
+// rotateWebhook serves POST /apps/v3/webhooks/{uuid}/rotate/: a new secret
+// (GitHub, GitLab) or a new URL (Bitbucket); the old one stops working at once.
+func (s *Server) rotateWebhook(w http.ResponseWriter, r *http.Request, user store.User) {
+	id, err := pathUUID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var request rotateWebhookRequest
+	if err := decodeJSON(r, &request); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	current, err := s.store.GetWebhook(r.Context(), user.UUID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	invalid := validationErrors{}
+	secret, err := webhookSecret(current.Type, request.Secret, invalid)
+	if err == nil {
+		err = invalid.orNil()
+	}
+	var token string
+	if err == nil && current.Type == store.WebhookBitbucket {
+		token, err = newWebhookToken()
+	}
+	var rotated store.Webhook
+	if err == nil {
+		rotated, err = s.store.RotateWebhook(r.Context(), user.UUID, id, secret, token)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, webhookViewer(r)(rotated))
+}
+
+// deleteWebhook serves DELETE /apps/v3/webhooks/{uuid}/.
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, user store.User) {
+	id, err := pathUUID(r)
+	if err == nil {
+		err = s.store.DeleteWebhook(r.Context(), user.UUID, id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
