@@ -1,0 +1,88 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/divio-community/terraform-provider-divio/internal/acctest"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+)
+
+// The ephemeral resource's values are handed to the echo test provider,
+// which shows what a consumer receives.
+func TestAccRepositoryWebhookEphemeralResource(t *testing.T) {
+	cp := acctest.StartControlPlane(t)
+	host := acctest.StartGitHost(t)
+	app := cp.AppID(acctest.AppSlug)
+	bind(t, cp.Client(), host, app, "site")
+	hook, err := cp.Client().CreateWebhook(context.Background(), divioapi.CreateWebhookRequest{Application: app, Type: "gitlab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	factories := acctest.ProtoV6ProviderFactories()
+	factories["echo"] = echoprovider.NewProviderServer()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: cp.ProviderBlock() + fmt.Sprintf(`
+ephemeral "divio_repository_webhook" "hook" {
+  application = %q
+}
+
+provider "echo" {
+  data = {
+    type   = ephemeral.divio_repository_webhook.hook.type
+    url    = ephemeral.divio_repository_webhook.hook.url
+    secret = ephemeral.divio_repository_webhook.hook.secret
+  }
+}
+
+resource "echo" "consumer" {}
+`, app),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data").AtMapKey("type"), knownvalue.StringExact("gitlab")),
+				statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data").AtMapKey("url"), knownvalue.StringExact(hook.URL)),
+				statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data").AtMapKey("secret"), knownvalue.StringExact(*hook.Secret)),
+			},
+		}},
+	})
+}
+
+// TestAccRepositorySyncStatus_oneRequestPerRead pins the cost of the data
+// source: one API request per read.
+func TestAccRepositorySyncStatus_oneRequestPerRead(t *testing.T) {
+	cp := acctest.StartControlPlane(t)
+	var mark int
+	config := cp.ProviderBlock() + fmt.Sprintf("data \"divio_repository_sync_status\" \"sync\" {\n  application = %q\n}\n", cp.AppID(acctest.AppSlug))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				// Without a binding: no repository, nothing in sync.
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckNoResourceAttr(syncStatusAddress, "repository_id"),
+					resource.TestCheckResourceAttr(syncStatusAddress, "in_sync", "false"),
+				),
+			},
+			{
+				PreConfig:    func() { mark = cp.Requests.Mark() },
+				RefreshState: true,
+				Check: func(*terraform.State) error {
+					if requests := cp.Requests.Since(mark); len(requests) != 1 {
+						return fmt.Errorf("a read of the sync status made %d requests, want 1: %v", len(requests), requests)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
