@@ -96,6 +96,13 @@ func TestAccExternalRepository_ssh(t *testing.T) {
 				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},
 			{
+				// An import {} block with the application's id.
+				ResourceName:    bindingAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   appID,
+			},
+			{
 				// Another branch: re-checked in place, and the commit follows.
 				Config: bindingConfig(cp, site.SSHURL(), `  branch = "develop"`+"\n"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{

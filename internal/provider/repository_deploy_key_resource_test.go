@@ -68,6 +68,11 @@ func TestAccRepositoryDeployKey_lifecycle(t *testing.T) {
 				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},
 			{
+				ResourceName:    deployKeyAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
 				// Changing the key type rotates the key: a replacement, not an update.
 				Config: deployKeyConfig(cp, "rsa"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
