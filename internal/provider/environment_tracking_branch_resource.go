@@ -128,13 +128,7 @@ func (r *EnvironmentTrackingBranchResource) Delete(context.Context, resource.Del
 }
 
 func (r *EnvironmentTrackingBranchResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if req.ID != "" {
-		if err := validators.CheckUUID(req.ID); err != nil {
-			diagnostics.InvalidImportID(&resp.Diagnostics, "divio_environment_tracking_branch (the environment's UUID)", err)
-			return
-		}
-	}
-	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("environment"), path.Root("environment"), req, resp)
+	importByUUID(ctx, req, resp, "divio_environment_tracking_branch (the environment's UUID)", "environment")
 }
 
 func (r *EnvironmentTrackingBranchResource) setState(ctx context.Context, env *divioapi.Environment, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {

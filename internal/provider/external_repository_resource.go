@@ -362,10 +362,8 @@ func (r *ExternalRepositoryResource) Update(ctx context.Context, req resource.Up
 
 	patch := plan.patchFrom(&state, token)
 	if len(patch) == 0 { // only the timeouts or the URL's spelling changed
-		var keep ExternalRepositoryModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &keep)...)
-		keep.URL, keep.Timeouts = plan.URL, plan.Timeouts
-		resp.Diagnostics.Append(resp.State.Set(ctx, &keep)...)
+		state.URL, state.Timeouts = plan.URL, plan.Timeouts
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		return
 	}
 	repo, err := r.client.UpdateRepository(ctx, state.ID.ValueString(), patch)
@@ -399,13 +397,7 @@ func (r *ExternalRepositoryResource) Delete(ctx context.Context, req resource.De
 // ImportState takes the application's UUID (an application has at most one
 // binding), as an ID or as the identity's application attribute.
 func (r *ExternalRepositoryResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if req.ID != "" {
-		if err := validators.CheckUUID(req.ID); err != nil {
-			diagnostics.InvalidImportID(&resp.Diagnostics, "divio_external_repository (the application's UUID)", err)
-			return
-		}
-	}
-	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("application"), path.Root("application"), req, resp)
+	importByUUID(ctx, req, resp, "divio_external_repository (the application's UUID)", "application")
 }
 
 // timeoutsNull is an unset timeouts block, for states built without a plan.

@@ -196,13 +196,7 @@ func (r *RepositoryDeployKeyResource) Delete(ctx context.Context, req resource.D
 }
 
 func (r *RepositoryDeployKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if req.ID != "" {
-		if err := validators.CheckUUID(req.ID); err != nil {
-			diagnostics.InvalidImportID(&resp.Diagnostics, "divio_repository_deploy_key", err)
-			return
-		}
-	}
-	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("id"), path.Root("id"), req, resp)
+	importByUUID(ctx, req, resp, "divio_repository_deploy_key", "id")
 }
 
 // setState writes an API deploy key into the resource state and identity.

@@ -259,13 +259,7 @@ func (r *RepositoryWebhookResource) Delete(ctx context.Context, req resource.Del
 
 // ImportState takes the application's UUID.
 func (r *RepositoryWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if req.ID != "" {
-		if err := validators.CheckUUID(req.ID); err != nil {
-			diagnostics.InvalidImportID(&resp.Diagnostics, "divio_repository_webhook (the application's UUID)", err)
-			return
-		}
-	}
-	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("application"), path.Root("application"), req, resp)
+	importByUUID(ctx, req, resp, "divio_repository_webhook (the application's UUID)", "application")
 }
 
 // setState writes hook into state. The secret is kept out of the state when
