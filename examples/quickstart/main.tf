@@ -83,11 +83,10 @@ output "deploy_key_public_key" {
 }
 
 output "repository" {
-  description = "The binding's access check: state, pinned host key, commit last pulled."
+  description = "The binding's access check: state and pinned host key (the commits pulled are in the sync status)."
   value = var.repository_url == null ? null : {
     state                = divio_external_repository.repo[0].state
     host_key_fingerprint = divio_external_repository.repo[0].host_key_fingerprint
-    last_commit          = divio_external_repository.repo[0].last_commit
   }
 }
 

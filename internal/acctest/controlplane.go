@@ -40,6 +40,7 @@ type ControlPlane struct {
 	Server     *controlplane.Server
 	Seed       *controlplane.BootstrapResult
 	Requests   *RequestLog
+	Faults     *Faults
 }
 
 // StartControlPlane starts a control plane for t and stops it when t ends.
@@ -59,12 +60,12 @@ type Options struct {
 // StartControlPlaneWith is StartControlPlane with options.
 func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 	t.Helper()
-	requests := &RequestLog{}
+	requests, faults := &RequestLog{}, &Faults{}
 	cfg := controlplane.Config{
 		DBPath:        filepath.Join(t.TempDir(), "control-plane.db"),
 		EncryptionKey: randomBytes(t, 32),
 		Dev:           true,
-		Middleware:    []func(http.Handler) http.Handler{requests.Middleware},
+		Middleware:    []func(http.Handler) http.Handler{requests.Middleware, faults.Middleware},
 	}
 	if opts.RootCAs != nil {
 		// The real checker, as in dev mode, trusting only these CAs.
@@ -84,7 +85,7 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 		httpServer.Close()
 		srv.Close()
 	})
-	return &ControlPlane{URL: httpServer.URL, Token: token, OtherToken: otherToken, Server: srv, Seed: seed, Requests: requests}
+	return &ControlPlane{URL: httpServer.URL, Token: token, OtherToken: otherToken, Server: srv, Seed: seed, Requests: requests, Faults: faults}
 }
 
 func testSeed(token, otherToken string) controlplane.Seed {
@@ -175,6 +176,62 @@ func CountPrefix(lines []string, prefix string) int {
 		}
 	}
 	return n
+}
+
+// Faults answers chosen requests with an error instead of serving them,
+// to test what a failed apply leaves behind.
+type Faults struct {
+	mu      sync.Mutex
+	pending []fault
+}
+
+type fault struct {
+	request string // "METHOD /path/"
+	status  int
+	body    string
+}
+
+// FailNext answers the next request "METHOD /path/" with status and a JSON body.
+func (f *Faults) FailNext(request string, status int, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pending = append(f.pending, fault{request: request, status: status, body: body})
+}
+
+// Middleware serves the faults.
+func (f *Faults) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fault, ok := f.take(r.Method + " " + r.URL.Path); ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(fault.status)
+			_, _ = w.Write([]byte(fault.body))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (f *Faults) take(request string) (fault, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, fault := range f.pending {
+		if fault.request == request {
+			f.pending = append(f.pending[:i], f.pending[i+1:]...)
+			return fault, true
+		}
+	}
+	return fault{}, false
+}
+
+// Writes lists the requests in lines that change something (not GET or HEAD).
+func Writes(lines []string) []string {
+	var writes []string
+	for _, line := range lines {
+		if !strings.HasPrefix(line, "GET ") && !strings.HasPrefix(line, "HEAD ") {
+			writes = append(writes, line)
+		}
+	}
+	return writes
 }
 
 func randomBytes(t testing.TB, n int) []byte {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"testing"
 )
 
 // CLIPathEnv names the CLI binary terraform-plugin-testing runs.
@@ -22,9 +23,6 @@ const CLIPathEnv = "TF_ACC_TERRAFORM_PATH"
 // missing CLI fails the run instead of skipping it.
 func ConfigureEnvironment() error {
 	setDefault("TF_ACC", "1")
-	// OpenTofu refuses the test provider's legacy "-" namespace unless the
-	// host is its own registry.
-	setDefault("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
 	setDefault("CHECKPOINT_DISABLE", "1")
 	// A TF_CLI_CONFIG_FILE pointing at a missing file makes the CLI print a
 	// warning that breaks terraform-plugin-testing's version parsing.
@@ -33,14 +31,22 @@ func ConfigureEnvironment() error {
 			os.Unsetenv("TF_CLI_CONFIG_FILE")
 		}
 	}
-	if os.Getenv(CLIPathEnv) != "" {
-		return nil
+	if os.Getenv(CLIPathEnv) == "" {
+		path, err := findCLI()
+		if err != nil {
+			return err
+		}
+		os.Setenv(CLIPathEnv, path)
 	}
-	cli, err := findCLI()
+	cli, err := CurrentCLI()
 	if err != nil {
 		return err
 	}
-	return os.Setenv(CLIPathEnv, cli)
+	// Each CLI refuses the test provider's legacy "-" namespace unless the
+	// host is its own registry's: set it from the CLI, whatever was inherited.
+	os.Setenv("TF_ACC_PROVIDER_HOST", cli.ProviderHost())
+	fmt.Fprintf(os.Stderr, "acceptance tests run on %s (%s), provider host %s\n", cli, cli.Path, os.Getenv("TF_ACC_PROVIDER_HOST"))
+	return nil
 }
 
 // findCLI looks for the CLI built by `make tofu` in the repository's bin/,
@@ -84,4 +90,15 @@ func setDefault(key, value string) {
 	if _, ok := os.LookupEnv(key); !ok {
 		os.Setenv(key, value)
 	}
+}
+
+// RepositoryRoot is the directory holding go.mod, for files tests write
+// for people to read (reports under .tmp/).
+func RepositoryRoot(t testing.TB) string {
+	t.Helper()
+	root, err := repositoryRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }

@@ -32,9 +32,11 @@ const (
 		"(Git hosts send it in an HTTP header, which drops them)."
 )
 
-// webhookView is a webhook as the API shows it. The secret and URL are
-// shown, like the Control Panel shows them, so that they can be read back
-// without keeping them in Terraform state.
+// webhookView is a webhook as the API shows it. The URL and a generated
+// secret are shown, like the Control Panel shows them, so that they can be
+// read back without keeping them in Terraform state. A secret the caller
+// chose is never shown again: the caller has it, and showing it would put
+// it in the state of an imported webhook.
 type webhookView struct {
 	UUID               string  `json:"uuid"`
 	Application        string  `json:"application"`
@@ -42,6 +44,7 @@ type webhookView struct {
 	Type               string  `json:"type"`
 	URL                string  `json:"url"`
 	Secret             *string `json:"secret"`
+	SecretChosen       bool    `json:"secret_chosen"`
 	CreatedAt          string  `json:"created_at"`
 	RotatedAt          string  `json:"rotated_at"`
 	LastDeliveryAt     *string `json:"last_delivery_at"`
@@ -58,13 +61,22 @@ func webhookViewer(r *http.Request) func(store.Webhook) webhookView {
 			Repository:         w.RepositoryUUID,
 			Type:               string(w.Type),
 			URL:                absoluteURL(r, hooksPrefix+w.Token+"/"),
-			Secret:             nullable(w.Secret),
+			Secret:             nullable(shownSecret(w)),
+			SecretChosen:       w.SecretChosen,
 			CreatedAt:          w.CreatedAt.UTC().Format(time.RFC3339),
 			RotatedAt:          w.RotatedAt.UTC().Format(time.RFC3339),
 			LastDeliveryAt:     nullableTime(w.LastDeliveryAt),
 			LastDeliveryResult: nullable(w.LastDeliveryResult),
 		}
 	}
+}
+
+// shownSecret is the secret the API may show: a generated one.
+func shownSecret(w store.Webhook) string {
+	if w.SecretChosen {
+		return ""
+	}
+	return w.Secret
 }
 
 // absoluteURL is path on the scheme and host r was sent to.
@@ -203,6 +215,7 @@ func (s *Server) validateAndCreateWebhook(r *http.Request, user store.User, requ
 	}
 	hook, err := s.store.CreateWebhook(r.Context(), store.NewWebhook{
 		ApplicationUUID: app.UUID, RepositoryUUID: *app.RepositoryUUID, Type: typ, Secret: secret, Token: token,
+		SecretChosen: secret != "" && request.Secret != nil,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// Another request created one since it was looked for.
@@ -268,7 +281,7 @@ func (s *Server) rotateWebhook(w http.ResponseWriter, r *http.Request, user stor
 	}
 	var rotated store.Webhook
 	if err == nil {
-		rotated, err = s.store.RotateWebhook(r.Context(), user.UUID, id, secret, token)
+		rotated, err = s.store.RotateWebhook(r.Context(), user.UUID, id, secret, secret != "" && request.Secret != nil, token)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

@@ -118,22 +118,26 @@ func TestGitHubSecretRotationAndChosenSecrets(t *testing.T) {
 	repo := bindApplication(t, ts, acmeWeb, sshURL)
 	chosen := "a secret of my own, 0123456789"
 	hook := createWebhook(t, ts, objects{"application": repo.Application, "type": "github", "secret": chosen})
-	if deref(hook.Secret) != chosen {
-		t.Fatalf("secret %v, want the chosen one", deref(hook.Secret))
+	// A chosen secret is never shown again: the caller has it.
+	if hook.Secret != nil || !hook.SecretChosen {
+		t.Fatalf("secret %v (chosen %v), want it hidden and marked chosen", deref(hook.Secret), hook.SecretChosen)
 	}
-	deliver(t, ts, newPush(t, "github", "main", headA), hook).expectResult(t, http.StatusAccepted, "accepted")
+	deliver(t, ts, signedWith(newPush(t, "github", "main", headA), chosen), hook).expectResult(t, http.StatusAccepted, "accepted")
 
 	var rotated webhookView
 	ts.request(http.MethodPost, "/apps/v3/webhooks/"+hook.UUID+"/rotate/", adaToken, objects{}).expect(t, http.StatusOK, &rotated)
-	deliver(t, ts, newPush(t, "github", "main", headB), hook).expectResult(t, http.StatusUnauthorized, "rejected")
+	if rotated.Secret == nil || rotated.SecretChosen {
+		t.Fatalf("a generated secret must be shown: %v (chosen %v)", deref(rotated.Secret), rotated.SecretChosen)
+	}
+	deliver(t, ts, signedWith(newPush(t, "github", "main", headB), chosen), hook).expectResult(t, http.StatusUnauthorized, "rejected")
 	deliver(t, ts, newPush(t, "github", "main", headB), rotated).expectResult(t, http.StatusAccepted, "accepted")
 
 	another := "yet another secret, 9876543210"
 	ts.request(http.MethodPost, "/apps/v3/webhooks/"+hook.UUID+"/rotate/", adaToken, objects{"secret": another}).expect(t, http.StatusOK, &rotated)
-	if deref(rotated.Secret) != another {
-		t.Fatalf("rotated to %v, want the chosen one", deref(rotated.Secret))
+	if rotated.Secret != nil || !rotated.SecretChosen {
+		t.Fatalf("rotated to %v (chosen %v), want it hidden and marked chosen", deref(rotated.Secret), rotated.SecretChosen)
 	}
-	deliver(t, ts, newPush(t, "github", "main", headA), rotated).expectResult(t, http.StatusAccepted, "accepted")
+	deliver(t, ts, signedWith(newPush(t, "github", "main", headA), another), rotated).expectResult(t, http.StatusAccepted, "accepted")
 	waitIdle(t, ts)
 	if n := len(syncer.requests()); n < 2 || n > 3 {
 		t.Fatalf("%d pulls for 3 accepted deliveries", n)
@@ -178,13 +182,14 @@ func TestWebhookSecretsStayOutOfLogs(t *testing.T) {
 	ts.request(http.MethodPost, "/apps/v3/webhooks/"+github.UUID+"/rotate/", adaToken, objects{}, "Idempotency-Key", "rotate-1").
 		expect(t, http.StatusOK, &rotated)
 	ts.request(http.MethodDelete, "/apps/v3/webhooks/"+github.UUID+"/", adaToken, nil).expect(t, http.StatusNoContent, nil)
-	gitlab := createWebhook(t, ts, objects{"application": repo.Application, "type": "gitlab", "secret": "gitlab-secret-0123456789"})
-	deliver(t, ts, newPush(t, "gitlab", "main", headB), gitlab).expectResult(t, http.StatusAccepted, "accepted")
+	gitlabSecret := "gitlab-secret-0123456789"
+	gitlab := createWebhook(t, ts, objects{"application": repo.Application, "type": "gitlab", "secret": gitlabSecret})
+	deliver(t, ts, signedWith(newPush(t, "gitlab", "main", headB), gitlabSecret), gitlab).expectResult(t, http.StatusAccepted, "accepted")
 	waitIdle(t, ts)
 
 	var list listResponse[webhookView]
 	resp := ts.get("/apps/v3/webhooks/", http.StatusOK, &list)
-	secrets := []string{deref(github.Secret).(string), deref(rotated.Secret).(string), deref(gitlab.Secret).(string)}
+	secrets := []string{deref(github.Secret).(string), deref(rotated.Secret).(string), gitlabSecret}
 	for _, hook := range []webhookView{github, rotated, gitlab} {
 		secrets = append(secrets, strings.TrimSuffix(strings.TrimPrefix(hook.URL, ts.http.URL+hooksPrefix), "/"))
 	}
@@ -222,4 +227,11 @@ func TestWebhookCreateIsIdempotent(t *testing.T) {
 	if replay.header.Get("Idempotent-Replayed") != "true" || !jsonEqual(first, again) {
 		t.Fatalf("replay %s of %s", mustJSON(again), mustJSON(first))
 	}
+}
+
+// signedWith makes p authenticate with secret, a secret the caller chose
+// (which the API never shows back).
+func signedWith(p *hostPush, secret string) *hostPush {
+	p.secret = &secret
+	return p
 }

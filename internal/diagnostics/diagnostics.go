@@ -150,8 +150,17 @@ func AccessCheckTimedOut(diags *diag.Diagnostics, operation string, timeout stri
 // failed: the platform cannot pull until it is fixed.
 func AccessCheckInvalid(diags *diag.Diagnostics, code, message string) {
 	diags.AddWarning("External repository is not reachable by Divio ("+code+")",
-		message+"\n\nDivio cannot pull from the repository until this is fixed. After fixing it, change the "+
-			"resource (or taint it) to re-run the access check.")
+		message+"\n\nDivio cannot pull from the repository until this is fixed. The plan re-runs the access check "+
+			"in place: fix the cause, then apply.")
+}
+
+// ImportedValuesAdopted warns, at plan time, that the first apply after an
+// import adopts configured values that cannot be read back, without acting
+// on them.
+func ImportedValuesAdopted(diags *diag.Diagnostics, attributes, consequence string) {
+	diags.AddWarning("Adopting the configuration of an imported resource",
+		"The resource was imported, and "+attributes+" cannot be read back from Divio: this apply records them as "+
+			"configured and sends nothing ("+consequence+"). Change them again afterwards to act on them.")
 }
 
 // BindingNotDeleted is the warning of a destroy: Divio cannot go back to its

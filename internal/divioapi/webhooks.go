@@ -11,7 +11,8 @@ import (
 const webhooksPath = "/apps/v3/webhooks/"
 
 // Webhook is an application binding's webhook. Secret is null for
-// Bitbucket, whose URL carries the credential.
+// Bitbucket, whose URL carries the credential, and for a secret the caller
+// chose (SecretChosen), which is never shown back.
 type Webhook struct {
 	UUID               string     `json:"uuid"`
 	Application        string     `json:"application"`
@@ -19,6 +20,7 @@ type Webhook struct {
 	Type               string     `json:"type"`
 	URL                string     `json:"url"`
 	Secret             *string    `json:"secret"`
+	SecretChosen       bool       `json:"secret_chosen"`
 	CreatedAt          time.Time  `json:"created_at"`
 	RotatedAt          *time.Time `json:"rotated_at"`
 	LastDeliveryAt     *time.Time `json:"last_delivery_at"`

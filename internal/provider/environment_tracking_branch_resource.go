@@ -113,7 +113,7 @@ func (r *EnvironmentTrackingBranchResource) Read(ctx context.Context, req resour
 	}
 	env, err := r.client.GetEnvironment(ctx, state.Environment.ValueString())
 	if divioapi.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
+		forgetRemoved(ctx, resp, EnvironmentTrackingBranchIdentity{Environment: state.Environment}, "environment", state.Environment.ValueString())
 		return
 	}
 	if err != nil {
@@ -134,7 +134,5 @@ func (r *EnvironmentTrackingBranchResource) ImportState(ctx context.Context, req
 func (r *EnvironmentTrackingBranchResource) setState(ctx context.Context, env *divioapi.Environment, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	model := EnvironmentTrackingBranchModel{Environment: types.StringValue(env.UUID), Branch: types.StringValue(env.Branch)}
 	diags.Append(state.Set(ctx, &model)...)
-	if identity != nil {
-		diags.Append(identity.Set(ctx, EnvironmentTrackingBranchIdentity{Environment: model.Environment})...)
-	}
+	setIdentity(ctx, identity, EnvironmentTrackingBranchIdentity{Environment: model.Environment}, diags)
 }

@@ -187,7 +187,6 @@ func TestAccExternalRepository_https(t *testing.T) {
 				),
 				ConfigStateChecks: secretChecks(
 					statecheck.ExpectKnownValue(bindingAddress, tfjsonpath.New("state"), knownvalue.StringExact("CLONED")),
-					statecheck.ExpectKnownValue(bindingAddress, tfjsonpath.New("last_commit"), knownvalue.StringExact(acctest.HeadOf(t, site, "main"))),
 					statecheck.ExpectKnownValue(bindingAddress, tfjsonpath.New("url"), knownvalue.StringExact(site.HTTPSURL())),
 					statecheck.ExpectKnownValue(bindingAddress, tfjsonpath.New("https").AtMapKey("username"), knownvalue.StringExact(httpsUser)),
 					statecheck.ExpectKnownValue(bindingAddress, tfjsonpath.New("https").AtMapKey("token_wo_version"), knownvalue.Int64Exact(1)),
@@ -241,9 +240,7 @@ func TestAccExternalRepository_https(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					noSecretsInState(secrets),
 					requestsSince(cp, &mark, 1),
-					func(s *terraform.State) error {
-						return resource.TestCheckResourceAttr(bindingAddress, "last_commit", rotatedHead)(s)
-					},
+					platformHead(cp, func() string { return rotatedHead }),
 				),
 			},
 			{
@@ -269,9 +266,9 @@ func TestAccExternalRepository_https(t *testing.T) {
 				),
 				ConfigStateChecks: secretChecks(
 					statecheck.ExpectKnownValue(bindingAddress, tfjsonpath.New("state"), knownvalue.StringExact("CLONED")),
-					statecheck.ExpectKnownValue(bindingAddress, tfjsonpath.New("last_commit"), knownvalue.StringExact(acctest.HeadOf(t, site, "develop"))),
 				),
-				Check: resource.ComposeAggregateTestCheckFunc(noSecretsInState(secrets), requestsSince(cp, &mark, 1)),
+				Check: resource.ComposeAggregateTestCheckFunc(noSecretsInState(secrets), requestsSince(cp, &mark, 1),
+					platformHead(cp, commitOf(t, site, "develop"))),
 			},
 			{
 				// A token the host does not know: authentication_error, for the

@@ -22,7 +22,6 @@ type ExternalRepositoryModel struct {
 	ExpectedHostKeyFingerprint types.String    `tfsdk:"expected_host_key_fingerprint"`
 	HostKeyFingerprint         types.String    `tfsdk:"host_key_fingerprint"`
 	State                      types.String    `tfsdk:"state"`
-	LastCommit                 types.String    `tfsdk:"last_commit"`
 	Timeouts                   timeouts.Value  `tfsdk:"timeouts"`
 }
 
@@ -69,13 +68,28 @@ func (m *ExternalRepositoryModel) fromAPI(repo *divioapi.Repository, prior *Exte
 	m.ExpectedHostKeyFingerprint = types.StringPointerValue(repo.ExpectedHostKeyFingerprint)
 	m.HostKeyFingerprint = types.StringPointerValue(repo.HostKeyFingerprint)
 	m.State = types.StringValue(repo.State)
-	m.LastCommit = types.StringPointerValue(repo.LastCommit)
 	if prior != nil {
 		m.Timeouts = prior.Timeouts
 	}
 	if m.Timeouts.IsNull() || m.Timeouts.IsUnknown() || m.Timeouts.Object.IsNull() {
 		m.Timeouts = timeoutsNull()
 	}
+}
+
+// adoptImported takes from plan what an import cannot read back (the
+// token's version), so that the first apply after an import sends nothing
+// for it.
+func (m *ExternalRepositoryModel) adoptImported(plan *ExternalRepositoryModel) {
+	if m.HTTPS != nil && plan.HTTPS != nil {
+		m.HTTPS.TokenWOVersion = plan.HTTPS.TokenWOVersion
+	}
+}
+
+// keepsHostKey reports whether applying m over state keeps the pinned host
+// key: the same remote, and the same expected key.
+func (m *ExternalRepositoryModel) keepsHostKey(state *ExternalRepositoryModel) bool {
+	return !m.URL.IsUnknown() && giturl.Equivalent(m.URL.ValueString(), state.URL.ValueString()) &&
+		m.ExpectedHostKeyFingerprint.Equal(state.ExpectedHostKeyFingerprint)
 }
 
 // isHTTPS reports whether the model's URL is an HTTPS URL (false when unknown).

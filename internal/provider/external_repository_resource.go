@@ -132,12 +132,11 @@ func (r *ExternalRepositoryResource) Schema(ctx context.Context, _ resource.Sche
 				Computed:            true,
 			},
 			"state": schema.StringAttribute{
-				MarkdownDescription: "State of the last access check: `CLONED` (success) or `INVALID`.",
-				Computed:            true,
-			},
-			"last_commit": schema.StringAttribute{
-				MarkdownDescription: "The commit Divio last pulled (by the access check, a webhook, Update or Reset to origin).",
-				Computed:            true,
+				MarkdownDescription: "State of the last access check: `CLONED` (success) or `INVALID`. When a refresh finds " +
+					"`INVALID` (the deploy key was removed, the branch deleted, …), the plan shows it changing to `CLONED`: " +
+					"the apply re-runs the access check in place. The commits Divio has pulled are in the " +
+					"`divio_repository_sync_status` data source, not here, so that pushes never show as drift.",
+				Computed: true,
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -159,7 +158,8 @@ func (r *ExternalRepositoryResource) Schema(ctx context.Context, _ resource.Sche
 					"token_wo_version": schema.Int64Attribute{
 						MarkdownDescription: "Any number, required with `token_wo`: change it to make Terraform send `token_wo` again " +
 							"(e.g. after rotating the token); Terraform cannot see changes of a write-only value. After an import " +
-							"it is unknown to the state, so the first apply sends the token once more.",
+							"the first apply records the configured version without sending the token (with a warning); change " +
+							"it afterwards to send one.",
 						Optional: true,
 					},
 				},
@@ -203,16 +203,43 @@ func (r *ExternalRepositoryResource) ValidateConfig(ctx context.Context, req res
 	})
 }
 
-// ModifyPlan refuses, at plan time, a binding created without write access:
-// Divio requires write access to set a repository up.
+// ModifyPlan refuses, at plan time, a binding created without write access
+// (Divio requires write access to set a repository up), and plans a new
+// access check for a binding whose last check failed.
 func (r *ExternalRepositoryResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
-		return // destroy, or update of an existing binding
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	if !req.State.Raw.IsNull() {
+		r.modifyUpdatePlan(ctx, req, resp)
+		return
 	}
 	var writeAccess types.Bool
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("write_access"), &writeAccess)...)
 	if !writeAccess.IsUnknown() && !writeAccess.ValueBool() {
 		diagnostics.WriteAccessRequiredAtSetup(&resp.Diagnostics)
+	}
+}
+
+// modifyUpdatePlan plans what an update leaves: the binding CLONED (an
+// update that does not pass the check fails), so a binding whose last check
+// failed shows a change and the apply re-runs the check instead of
+// reporting no changes; and the pinned host key, unless the remote or the
+// expected key changes.
+func (r *ExternalRepositoryResource) modifyUpdatePlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var plan, state ExternalRepositoryModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), types.StringValue(divioapi.RepositoryCloned))...)
+	if plan.keepsHostKey(&state) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("host_key_fingerprint"), state.HostKeyFingerprint)...)
+	}
+	if wasImported(ctx, req.Private) && plan.HTTPS != nil && state.HTTPS != nil &&
+		!plan.HTTPS.TokenWOVersion.Equal(state.HTTPS.TokenWOVersion) {
+		diagnostics.ImportedValuesAdopted(&resp.Diagnostics, "https.token_wo_version", "the token is not sent again")
 	}
 }
 
@@ -240,7 +267,7 @@ func (r *ExternalRepositoryResource) Create(ctx context.Context, req resource.Cr
 	var state ExternalRepositoryModel
 	state.fromAPI(repo, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, ExternalRepositoryIdentity{Application: state.Application})...)
+	setIdentity(ctx, resp.Identity, ExternalRepositoryIdentity{Application: state.Application}, &resp.Diagnostics)
 }
 
 // createOrAdopt creates the binding, or updates the application's existing
@@ -303,7 +330,7 @@ func (r *ExternalRepositoryResource) waitForCheck(ctx context.Context, plan *Ext
 		diagnostics.AccessCheckFailed(diags, plan.checkFailureAttribute(code), code, message)
 		return nil
 	}
-	tflog.Info(ctx, "external repository access check passed", map[string]any{"id": repo.UUID, "commit": repo.LastCommit})
+	tflog.Info(ctx, "external repository access check passed", map[string]any{"id": repo.UUID})
 	return repo
 }
 
@@ -315,8 +342,7 @@ func (r *ExternalRepositoryResource) Read(ctx context.Context, req resource.Read
 	}
 	repo, err := r.lookup(ctx, &state)
 	if divioapi.IsNotFound(err) || (err == nil && repo == nil) {
-		tflog.Warn(ctx, "external repository binding no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
+		forgetRemoved(ctx, resp, ExternalRepositoryIdentity{Application: state.Application}, "external repository binding", state.ID.ValueString())
 		return
 	}
 	if err != nil {
@@ -329,7 +355,7 @@ func (r *ExternalRepositoryResource) Read(ctx context.Context, req resource.Read
 	prior := state
 	state.fromAPI(repo, &prior)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, ExternalRepositoryIdentity{Application: state.Application})...)
+	setIdentity(ctx, resp.Identity, ExternalRepositoryIdentity{Application: state.Application}, &resp.Diagnostics)
 }
 
 // lookup reads the binding by id (one request), or by application after an
@@ -359,14 +385,19 @@ func (r *ExternalRepositoryResource) Update(ctx context.Context, req resource.Up
 	defer cancel()
 	// On failure the prior state stays: the next plan shows the change again.
 	resp.State.Raw = req.State.Raw.Copy()
+	if wasImported(ctx, req.Private) {
+		state.adoptImported(&plan)
+		clearImported(ctx, resp.Private, &resp.Diagnostics)
+	}
 
 	patch := plan.patchFrom(&state, token)
-	if len(patch) == 0 { // only the timeouts or the URL's spelling changed
+	repo, err := r.sendUpdate(ctx, &state, patch)
+	if repo == nil && err == nil { // only the timeouts, the URL's spelling or adopted values changed
 		state.URL, state.Timeouts = plan.URL, plan.Timeouts
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		setIdentity(ctx, resp.Identity, ExternalRepositoryIdentity{Application: state.Application}, &resp.Diagnostics)
 		return
 	}
-	repo, err := r.client.UpdateRepository(ctx, state.ID.ValueString(), patch)
 	if err != nil {
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not update the external repository binding", err, externalRepositoryFields)
 		return
@@ -384,7 +415,20 @@ func (r *ExternalRepositoryResource) Update(ctx context.Context, req resource.Up
 	var newState ExternalRepositoryModel
 	newState.fromAPI(repo, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, ExternalRepositoryIdentity{Application: newState.Application})...)
+	setIdentity(ctx, resp.Identity, ExternalRepositoryIdentity{Application: newState.Application}, &resp.Diagnostics)
+}
+
+// sendUpdate sends patch, or asks for a new check of a binding whose last
+// check failed when there is nothing to send. It returns nil, nil when
+// there is nothing to do.
+func (r *ExternalRepositoryResource) sendUpdate(ctx context.Context, state *ExternalRepositoryModel, patch divioapi.RepositoryPatch) (*divioapi.Repository, error) {
+	switch {
+	case len(patch) > 0:
+		return r.client.UpdateRepository(ctx, state.ID.ValueString(), patch)
+	case state.State.ValueString() != divioapi.RepositoryCloned:
+		return r.client.CheckRepository(ctx, state.ID.ValueString())
+	}
+	return nil, nil
 }
 
 // Delete only stops managing the binding: Divio cannot unbind a repository.

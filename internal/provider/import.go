@@ -20,4 +20,5 @@ func importByUUID(ctx context.Context, req resource.ImportStateRequest, resp *re
 		}
 	}
 	resource.ImportStatePassthroughWithIdentity(ctx, path.Root(attribute), path.Root(attribute), req, resp)
+	markImported(ctx, resp)
 }

@@ -157,9 +157,7 @@ func (r *RepositoryDeployKeyResource) Read(ctx context.Context, req resource.Rea
 	}
 	key, err := r.client.GetDeployKey(ctx, state.ID.ValueString())
 	if divioapi.IsNotFound(err) {
-		// Deleted out of band: drop it so the next plan creates it again.
-		tflog.Warn(ctx, "deploy key no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
+		forgetRemoved(ctx, resp, RepositoryDeployKeyIdentity{ID: state.ID}, "deploy key", state.ID.ValueString())
 		return
 	}
 	if err != nil {
@@ -175,6 +173,7 @@ func (r *RepositoryDeployKeyResource) Update(ctx context.Context, req resource.U
 	var plan RepositoryDeployKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, RepositoryDeployKeyIdentity{ID: plan.ID}, &resp.Diagnostics)
 }
 
 func (r *RepositoryDeployKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -210,7 +209,5 @@ func (r *RepositoryDeployKeyResource) setState(ctx context.Context, key *divioap
 		CreatedAt:         types.StringValue(key.CreatedAt.UTC().Format(time.RFC3339)),
 	}
 	diags.Append(state.Set(ctx, &model)...)
-	if identity != nil {
-		diags.Append(identity.Set(ctx, RepositoryDeployKeyIdentity{ID: model.ID})...)
-	}
+	setIdentity(ctx, identity, RepositoryDeployKeyIdentity{ID: model.ID}, diags)
 }

@@ -46,7 +46,6 @@ func TestAccRepositoryDeployKey_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(deployKeyAddress, tfjsonpath.New("application"), knownvalue.StringExact(cp.AppID(acctest.AppSlug))),
 					statecheck.ExpectKnownValue(deployKeyAddress, tfjsonpath.New("public_key"), knownvalue.StringRegexp(regexp.MustCompile(`^ssh-ed25519 AAAA[A-Za-z0-9+/=]+$`))),
 					statecheck.ExpectKnownValue(deployKeyAddress, tfjsonpath.New("fingerprint_sha256"), knownvalue.StringRegexp(regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}$`))),
-					statecheck.ExpectIdentityValueMatchesState(deployKeyAddress, tfjsonpath.New("id")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkFingerprintMatchesPublicKey(deployKeyAddress),
@@ -61,11 +60,6 @@ func TestAccRepositoryDeployKey_lifecycle(t *testing.T) {
 				ResourceName:      deployKeyAddress,
 				ImportState:       true,
 				ImportStateVerify: true,
-			},
-			{
-				ResourceName:    deployKeyAddress,
-				ImportState:     true,
-				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},
 			{
 				ResourceName:    deployKeyAddress,

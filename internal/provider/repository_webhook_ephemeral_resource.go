@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -30,6 +32,7 @@ type RepositoryWebhookEphemeralResource struct {
 
 // RepositoryWebhookEphemeralModel is the ephemeral resource's data.
 type RepositoryWebhookEphemeralModel struct {
+	ID          types.String `tfsdk:"id"`
 	Application types.String `tfsdk:"application"`
 	Type        types.String `tfsdk:"type"`
 	URL         types.String `tfsdk:"url"`
@@ -45,14 +48,23 @@ func (e *RepositoryWebhookEphemeralResource) Schema(_ context.Context, _ ephemer
 		MarkdownDescription: "Reads the URL and secret of an application's webhook without storing them in the Terraform " +
 			"state or plan (Terraform 1.10+ / OpenTofu 1.11+).",
 		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the webhook, e.g. `divio_repository_webhook.push.id`. Prefer it to `application` " +
+					"when the webhook is created in the same configuration: it is unknown until the webhook exists, so the " +
+					"webhook is read during apply, after its creation, instead of during the first plan (when it does not exist yet).",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{validators.UUID(), stringvalidator.ExactlyOneOf(path.MatchRoot("application"))},
+			},
 			"application": schema.StringAttribute{
-				MarkdownDescription: "UUID of the application whose webhook to read.",
-				Required:            true,
+				MarkdownDescription: "UUID of the application whose webhook to read (for a webhook managed elsewhere). Exactly one of `id` and `application`.",
+				Optional:            true,
+				Computed:            true,
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"type":   schema.StringAttribute{Computed: true, MarkdownDescription: "`github`, `gitlab` or `bitbucket`."},
 			"url":    schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The URL the Git host must call."},
-			"secret": schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The shared secret (null for Bitbucket)."},
+			"secret": schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The shared secret Divio generated (null for Bitbucket, and for a secret you chose with `secret_wo`, which Divio never shows back)."},
 		},
 	}
 }
@@ -67,18 +79,38 @@ func (e *RepositoryWebhookEphemeralResource) Open(ctx context.Context, req ephem
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	hook := e.find(ctx, &data, &resp.Diagnostics)
+	if hook == nil {
+		return
+	}
+	data.ID = types.StringValue(hook.UUID)
+	data.Application = types.StringValue(hook.Application)
+	data.Type = types.StringValue(hook.Type)
+	data.URL = types.StringValue(hook.URL)
+	data.Secret = types.StringPointerValue(hook.Secret)
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &data)...)
+}
+
+// find reads the webhook by id, or as the application's webhook.
+func (e *RepositoryWebhookEphemeralResource) find(ctx context.Context, data *RepositoryWebhookEphemeralModel, diags *diag.Diagnostics) *divioapi.Webhook {
+	if !data.ID.IsNull() {
+		hook, err := e.client.GetWebhook(ctx, data.ID.ValueString())
+		if err != nil {
+			diagnostics.AddAPIError(diags, "Could not read the webhook", err, nil)
+			return nil
+		}
+		return hook
+	}
 	hooks, err := e.client.ListWebhooks(ctx, data.Application.ValueString())
 	if err != nil {
-		diagnostics.AddAPIError(&resp.Diagnostics, "Could not read the webhook", err, nil)
-		return
+		diagnostics.AddAPIError(diags, "Could not read the webhook", err, nil)
+		return nil
 	}
 	if len(hooks) == 0 {
-		resp.Diagnostics.AddAttributeError(path.Root("application"), "No webhook",
-			fmt.Sprintf("Application %s has no webhook. Create one with the divio_repository_webhook resource.", data.Application.ValueString()))
-		return
+		diags.AddAttributeError(path.Root("application"), "No webhook",
+			fmt.Sprintf("Application %s has no webhook. Create one with the divio_repository_webhook resource, and read "+
+				"it by its id (id = divio_repository_webhook.<name>.id) so that it is read after its creation.", data.Application.ValueString()))
+		return nil
 	}
-	data.Type = types.StringValue(hooks[0].Type)
-	data.URL = types.StringValue(hooks[0].URL)
-	data.Secret = types.StringPointerValue(hooks[0].Secret)
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &data)...)
+	return &hooks[0]
 }

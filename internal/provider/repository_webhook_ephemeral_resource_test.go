@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -51,6 +52,47 @@ resource "echo" "consumer" {}
 				statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data").AtMapKey("type"), knownvalue.StringExact("gitlab")),
 				statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data").AtMapKey("url"), knownvalue.StringExact(hook.URL)),
 				statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data").AtMapKey("secret"), knownvalue.StringExact(*hook.Secret)),
+			},
+		}},
+	})
+}
+
+// The documented pattern: the webhook and the ephemeral resource reading
+// it by id, in one configuration, work on the first apply (the webhook is
+// read after its creation, not during the first plan).
+func TestAccRepositoryWebhookEphemeralResource_sameConfiguration(t *testing.T) {
+	cp := acctest.StartControlPlane(t)
+	host := acctest.StartGitHost(t)
+	app := cp.AppID(acctest.AppSlug)
+	bind(t, cp.Client(), host, app, "site")
+	factories := acctest.ProtoV6ProviderFactories()
+	factories["echo"] = echoprovider.NewProviderServer()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: cp.ProviderBlock() + fmt.Sprintf(`
+resource "divio_repository_webhook" "push" {
+  application = %q
+  type        = "github"
+}
+
+ephemeral "divio_repository_webhook" "push" {
+  id = divio_repository_webhook.push.id
+}
+
+provider "echo" {
+  data = {
+    application = ephemeral.divio_repository_webhook.push.application
+    url         = ephemeral.divio_repository_webhook.push.url
+  }
+}
+
+resource "echo" "consumer" {}
+`, app),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.consumer", tfjsonpath.New("data").AtMapKey("application"), knownvalue.StringExact(app)),
+				statecheck.CompareValuePairs("echo.consumer", tfjsonpath.New("data").AtMapKey("url"),
+					"divio_repository_webhook.push", tfjsonpath.New("url"), compare.ValuesSame()),
 			},
 		}},
 	})

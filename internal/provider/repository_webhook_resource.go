@@ -79,7 +79,12 @@ func (r *RepositoryWebhookResource) Schema(_ context.Context, _ resource.SchemaR
 			"| GitLab | Settings > Webhooks | **URL**: `url`; **Secret token**: `secret`; trigger: **Push events** |\n" +
 			"| Bitbucket | Repository settings > Webhooks | **Title**: any; **URL**: `url`; triggers: **Repository push** (the secret is not used: the URL is the credential) |\n\n" +
 			"To keep the secret out of the Terraform state, choose it yourself with the write-only `secret_wo` (and " +
-			"`secret_wo_version`), or read it with the `divio_repository_webhook` ephemeral resource.",
+			"`secret_wo_version`; Divio never shows a secret you chose back), or read it with the " +
+			"`divio_repository_webhook` ephemeral resource.\n\n" +
+			"**Import** by the application's UUID. Divio cannot tell `secret_wo_version` and `rotation_triggers`: when " +
+			"your configuration sets them, the plan after an import shows them once as an in-place update, and its apply " +
+			"records them as configured without rotating anything (a plan-time warning says so). Change them afterwards " +
+			"to rotate.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "UUID of the webhook.",
@@ -112,8 +117,10 @@ func (r *RepositoryWebhookResource) Schema(_ context.Context, _ resource.SchemaR
 			"secret_wo": schema.StringAttribute{
 				MarkdownDescription: "A secret of your choosing (16 to 256 characters), sent to Divio and never stored in the state " +
 					"or plan. Requires `secret_wo_version`; not for Bitbucket.",
-				Optional:   true,
-				Sensitive:  true,
+				Optional: true,
+				// Not Sensitive: a write-only value is never shown or stored
+				// anyway, and each sensitive path makes Terraform < 1.12's
+				// refresh-only plans exit 2 more often (hashicorp/terraform#36403).
 				WriteOnly:  true,
 				Validators: []validator.String{stringvalidator.LengthBetween(16, 256)},
 			},
@@ -168,16 +175,31 @@ func (r *RepositoryWebhookResource) ModifyPlan(ctx context.Context, req resource
 	var plan, state RepositoryWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || rotates(&plan, &state) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	imported := wasImported(ctx, req.Private)
+	if rotates(&plan, &state, imported) {
 		return // url and secret stay unknown: a rotation changes them
+	}
+	if imported && !plan.equalRotation(&state) {
+		diagnostics.ImportedValuesAdopted(&resp.Diagnostics, "secret_wo_version and rotation_triggers", "the webhook is not rotated")
 	}
 	plan.URL, plan.Secret = state.URL, state.Secret
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 // rotates reports whether applying plan over state rotates the webhook.
-func rotates(plan, state *RepositoryWebhookModel) bool {
-	return !plan.RotationTriggers.Equal(state.RotationTriggers) || !plan.SecretWOVersion.Equal(state.SecretWOVersion)
+// After an import the configured version and triggers are adopted (they
+// cannot be read back), so the first apply does not rotate a secret the Git
+// host already uses.
+func rotates(plan, state *RepositoryWebhookModel, imported bool) bool {
+	return !imported && !plan.equalRotation(state)
+}
+
+// equalRotation reports whether m and other ask for the same rotation.
+func (m *RepositoryWebhookModel) equalRotation(other *RepositoryWebhookModel) bool {
+	return m.RotationTriggers.Equal(other.RotationTriggers) && m.SecretWOVersion.Equal(other.SecretWOVersion)
 }
 
 func (r *RepositoryWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -215,7 +237,7 @@ func (r *RepositoryWebhookResource) Read(ctx context.Context, req resource.ReadR
 		hook, err = r.client.GetWebhook(ctx, state.ID.ValueString())
 	}
 	if divioapi.IsNotFound(err) || (err == nil && hook == nil) {
-		resp.State.RemoveResource(ctx)
+		forgetRemoved(ctx, resp, RepositoryWebhookIdentity{Application: state.Application}, "webhook", state.ID.ValueString())
 		return
 	}
 	if err != nil {
@@ -233,9 +255,14 @@ func (r *RepositoryWebhookResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !rotates(&plan, &state) {
+	imported := wasImported(ctx, req.Private)
+	if imported {
+		clearImported(ctx, resp.Private, &resp.Diagnostics)
+	}
+	if !rotates(&plan, &state, imported) {
 		plan.URL, plan.Secret = state.URL, state.Secret
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		setIdentity(ctx, resp.Identity, RepositoryWebhookIdentity{Application: plan.Application}, &resp.Diagnostics)
 		return
 	}
 	hook, err := r.client.RotateWebhook(ctx, state.ID.ValueString(), divioapi.RotateWebhookRequest{Secret: secret})
@@ -271,15 +298,13 @@ func (r *RepositoryWebhookResource) setState(ctx context.Context, hook *divioapi
 	model.Type = types.StringValue(hook.Type)
 	model.URL = types.StringValue(hook.URL)
 	model.Secret = types.StringPointerValue(hook.Secret)
-	if !prior.SecretWOVersion.IsNull() {
-		model.Secret = types.StringNull()
+	if hook.SecretChosen || !prior.SecretWOVersion.IsNull() {
+		model.Secret = types.StringNull() // the user's own secret stays out of state
 	}
 	model.SecretWO = types.StringNull()
 	if model.RotationTriggers.IsUnknown() {
 		model.RotationTriggers = types.MapNull(types.StringType)
 	}
 	diags.Append(state.Set(ctx, &model)...)
-	if identity != nil {
-		diags.Append(identity.Set(ctx, RepositoryWebhookIdentity{Application: model.Application})...)
-	}
+	setIdentity(ctx, identity, RepositoryWebhookIdentity{Application: model.Application}, diags)
 }

@@ -192,6 +192,11 @@ CREATE TABLE repository_sync (
 -- sealed, with the user's uuid and the key as additional data.
 ALTER TABLE idempotency_records ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
 `,
+	// 4: whether a webhook's secret was chosen by the caller, who then never
+	// sees it again (so that it stays out of Terraform state, even on import).
+	`
+ALTER TABLE webhooks ADD COLUMN secret_chosen INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate applies the migrations the database has not seen, each in its own

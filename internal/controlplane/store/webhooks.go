@@ -41,6 +41,7 @@ type Webhook struct {
 	OrganisationUUID string
 	Type             WebhookType
 	Secret           string // "" for bitbucket
+	SecretChosen     bool   // the caller chose Secret (the API then never shows it)
 	Token            string // the last path segment of the webhook's URL
 	CreatedAt        time.Time
 	RotatedAt        time.Time // when the current secret (bitbucket: token) was issued
@@ -55,6 +56,7 @@ type NewWebhook struct {
 	RepositoryUUID  string
 	Type            WebhookType
 	Secret          string // "" for bitbucket
+	SecretChosen    bool
 	Token           string
 }
 
@@ -89,7 +91,7 @@ func webhookTokenData(webhookUUID string) []byte  { return []byte(webhookUUID + 
 // control plane's own work (receiving deliveries).
 func anyWebhookQuery() selectQuery {
 	return selectQuery{
-		columns: `w.uuid, w.application_uuid, w.repository_uuid, a.organisation_uuid, w.type, w.secret_sealed, w.token_sealed,
+		columns: `w.uuid, w.application_uuid, w.repository_uuid, a.organisation_uuid, w.type, w.secret_sealed, w.secret_chosen, w.token_sealed,
 			w.created_at, w.rotated_at, w.last_delivery_at, w.last_delivery_result`,
 		from:  "webhooks w JOIN applications a ON a.uuid = w.application_uuid",
 		order: "w.id",
@@ -108,7 +110,7 @@ func (s *Store) scanWebhook(row rowScanner) (Webhook, error) {
 	var secretSealed, tokenSealed []byte
 	var createdAt, rotatedAt string
 	var lastAt, lastResult sql.NullString
-	if err := row.Scan(&w.UUID, &w.ApplicationUUID, &w.RepositoryUUID, &w.OrganisationUUID, &w.Type, &secretSealed, &tokenSealed,
+	if err := row.Scan(&w.UUID, &w.ApplicationUUID, &w.RepositoryUUID, &w.OrganisationUUID, &w.Type, &secretSealed, &w.SecretChosen, &tokenSealed,
 		&createdAt, &rotatedAt, &lastAt, &lastResult); err != nil {
 		return w, err
 	}
@@ -175,9 +177,9 @@ func (s *Store) CreateWebhook(ctx context.Context, n NewWebhook) (Webhook, error
 	}
 	now := timestamp(s.now())
 	_, err = s.db.ExecContext(ctx, `INSERT INTO webhooks
-		(uuid, application_uuid, repository_uuid, type, secret_sealed, token_sha256, token_sealed, created_at, rotated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, n.ApplicationUUID, n.RepositoryUUID, string(n.Type), nullBlob(secret), TokenSHA256(n.Token), token, now, now)
+		(uuid, application_uuid, repository_uuid, type, secret_sealed, secret_chosen, token_sha256, token_sealed, created_at, rotated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, n.ApplicationUUID, n.RepositoryUUID, string(n.Type), nullBlob(secret), n.SecretChosen, TokenSHA256(n.Token), token, now, now)
 	switch {
 	case isUniqueViolation(err):
 		return Webhook{}, ErrConflict
@@ -225,7 +227,7 @@ func (s *Store) WebhookByToken(ctx context.Context, token string) (Webhook, erro
 // RotateWebhook replaces a webhook's secret (when secret is not "") and
 // its URL token (when token is not ""), at once. ErrNotFound if the
 // webhook is not the user's.
-func (s *Store) RotateWebhook(ctx context.Context, userUUID, uuid, secret, token string) (Webhook, error) {
+func (s *Store) RotateWebhook(ctx context.Context, userUUID, uuid, secret string, secretChosen bool, token string) (Webhook, error) {
 	if s.box == nil {
 		return Webhook{}, ErrNoKey
 	}
@@ -250,10 +252,10 @@ func (s *Store) RotateWebhook(ctx context.Context, userUUID, uuid, secret, token
 			tokenHash = sql.NullString{String: TokenSHA256(token), Valid: true}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE webhooks SET
-			secret_sealed = COALESCE(?, secret_sealed),
+			secret_sealed = COALESCE(?, secret_sealed), secret_chosen = ?,
 			token_sealed = COALESCE(?, token_sealed), token_sha256 = COALESCE(?, token_sha256),
 			rotated_at = ? WHERE uuid = ?`,
-			nullBlob(sealedSecret), nullBlob(sealedToken), tokenHash, timestamp(s.now()), current.UUID)
+			nullBlob(sealedSecret), secretChosen, nullBlob(sealedToken), tokenHash, timestamp(s.now()), current.UUID)
 		if err != nil {
 			return err
 		}

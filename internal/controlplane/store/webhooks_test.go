@@ -37,7 +37,7 @@ func TestWebhookSecretsAreSealedAtRest(t *testing.T) {
 	if _, err := fixture.store.GetWebhook(ctx, fixture.grace, hook.UUID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Grace reads Ada's webhook: error %v", err)
 	}
-	if _, err := fixture.store.RotateWebhook(ctx, fixture.grace, hook.UUID, "x", ""); !errors.Is(err, ErrNotFound) {
+	if _, err := fixture.store.RotateWebhook(ctx, fixture.grace, hook.UUID, "x", false, ""); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Grace rotates Ada's webhook: error %v", err)
 	}
 	if err := fixture.store.DeleteWebhook(ctx, fixture.grace, hook.UUID); !errors.Is(err, ErrNotFound) {

@@ -1,0 +1,69 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// The shared paths of the resources' lifecycles, so that every type handles
+// a vanished object, a no-op update and an import the same way.
+
+// forgetRemoved drops from state an object that no longer exists (deleted
+// out of band), so that the next plan creates it again. Terraform before
+// 1.12 neither stores nor sends identities, and the framework refuses a
+// Read that ends without one even when it removes the resource ("Missing
+// Resource Identity After Read"): the identity is set from the prior state
+// first.
+func forgetRemoved(ctx context.Context, resp *resource.ReadResponse, identity any, what, id string) {
+	tflog.Warn(ctx, what+" no longer exists; removing it from state", map[string]any{"id": id})
+	setIdentity(ctx, resp.Identity, identity, &resp.Diagnostics)
+	resp.State.RemoveResource(ctx)
+}
+
+// setIdentity sets a resource's identity when the CLI supports identities
+// (target is nil otherwise).
+func setIdentity(ctx context.Context, target *tfsdk.ResourceIdentity, identity any, diags *diag.Diagnostics) {
+	if target != nil {
+		diags.Append(target.Set(ctx, identity)...)
+	}
+}
+
+// privateState is the private state of a request or response.
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// importedKey marks, in private state, an object imported and not applied
+// since. What only the configuration knows — the version of a write-only
+// value, rotation triggers — cannot be read back on import; the first apply
+// adopts it as configured instead of treating it as a change (which would
+// send a secret or rotate one that the Git host already uses).
+const importedKey = "imported"
+
+// markImported sets the marker on an import.
+func markImported(ctx context.Context, resp *resource.ImportStateResponse) {
+	if resp.Private != nil {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, []byte("true"))...)
+	}
+}
+
+// wasImported reports whether the object is imported and not applied since.
+func wasImported(ctx context.Context, private privateState) bool {
+	if private == nil {
+		return false
+	}
+	value, _ := private.GetKey(ctx, importedKey)
+	return string(value) == "true"
+}
+
+// clearImported removes the marker once an apply has adopted the configuration.
+func clearImported(ctx context.Context, private privateState, diags *diag.Diagnostics) {
+	if private != nil {
+		diags.Append(private.SetKey(ctx, importedKey, nil)...)
+	}
+}
