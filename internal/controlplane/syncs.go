@@ -3,7 +3,6 @@ package controlplane
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -32,9 +31,8 @@ const (
 // Pull outcomes the control plane reports itself (with
 // codeCredentialsUnavailable); the syncer reports all others.
 const (
-	codeHistoryRewritten = "history_rewritten"
-	codeNotConnected     = "not_connected"
-	codeNoRepository     = "no_repository"
+	codeNotConnected = "not_connected"
+	codeNoRepository = "no_repository"
 )
 
 // errShuttingDown answers a synchronous pull that a stop dropped or interrupted.
@@ -117,18 +115,6 @@ func connected(repo store.Repository) bool {
 const msgNotConnected = "The repository has not been connected yet: a pull needs an access check of the binding to have succeeded " +
 	"(and, for SSH, the host key it pinned). Wait for the check (state CLONED), or fix the binding and check it again."
 
-func msgHistoryRewritten(branch string) string {
-	return fmt.Sprintf("The remote's branch “%s” no longer contains the platform's head: its history was rewritten (for example by a force push). "+
-		"Update only fast-forwards; use Reset to origin to make the platform's copy match the remote's branch exactly.", branch)
-}
-
-// historyRewritten reports whether an update was refused because the
-// remote's history no longer contains the platform's head.
-func historyRewritten(mode gitops.SyncMode, result gitops.SyncResult) bool {
-	return result.Code == codeHistoryRewritten ||
-		(mode == gitops.SyncUpdate && result.HistoryRewritten && result.Code != gitops.CodeSuccess)
-}
-
 // runPull pulls a binding with its current settings and stores the outcome.
 func (s *Server) runPull(ctx context.Context, id string, job *pullJob) pullOutcome {
 	repo, err := s.store.LoadRepository(ctx, id)
@@ -164,11 +150,8 @@ func (s *Server) pull(ctx context.Context, repo store.Repository, requested int6
 		s.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "pull interrupted", slog.String("repository", repo.UUID))
 		return pullOutcome{err: errShuttingDown}
 	}
-	switch {
-	case result.Code == "":
+	if result.Code == "" {
 		result.Code, result.Message = gitops.CodeInternalError, "The pull gave no result; try again."
-	case historyRewritten(mode, result):
-		result.Code, result.Message = codeHistoryRewritten, msgHistoryRewritten(repo.Branch)
 	}
 	if result.Duration <= 0 {
 		result.Duration = time.Since(start)
@@ -186,7 +169,7 @@ func (s *Server) pull(ctx context.Context, repo store.Repository, requested int6
 	// (Close waits for this worker before it closes the store).
 	err := s.store.FinishSync(context.WithoutCancel(ctx), repo.UUID, outcome)
 	level := slog.LevelInfo
-	attrs := []slog.Attr{slog.String("repository", repo.UUID), slog.String("mode", modeName(mode)),
+	attrs := []slog.Attr{slog.String("repository", repo.UUID), slog.String("mode", mode.String()),
 		slog.String("code", result.Code), slog.String("platform_head", result.PlatformHead),
 		slog.Bool("history_rewritten", result.HistoryRewritten), slog.Int("fetched_objects", result.FetchedObjects),
 		slog.Int64("fetched_bytes", result.FetchedBytes), slog.Duration("duration", result.Duration)}
@@ -199,11 +182,4 @@ func (s *Server) pull(ctx context.Context, repo store.Repository, requested int6
 		return pullOutcome{result: result, err: err}
 	}
 	return pullOutcome{result: result}
-}
-
-func modeName(mode gitops.SyncMode) string {
-	if mode == gitops.SyncReset {
-		return "reset"
-	}
-	return "update"
 }
