@@ -3,12 +3,11 @@ package controlplane
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/workqueue"
 	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 )
 
@@ -28,162 +27,37 @@ const (
 )
 
 // codeCredentialsUnavailable is the failure the control plane reports
-// itself when it cannot unseal a binding's credentials; the checker reports
-// all others.
-const codeCredentialsUnavailable = "credentials_unavailable"
+// itself when it cannot unseal a binding's credentials, for a check or a
+// pull; the checker and the syncer report all others.
+const (
+	codeCredentialsUnavailable = "credentials_unavailable"
+	msgCredentialsUnavailable  = "The control plane could not read the stored credentials of this repository; set them again with PATCH."
+)
 
 // checkQueue runs access checks on a pool of workers. A binding is in it
 // from the time a check is asked for until no check of it is queued or
 // running. Asking again while its check runs does not start a second one
 // at the same time: the binding is checked once more afterwards, so that
-// its latest settings are always the ones checked last.
+// its latest settings are always the ones checked last. Asking again while
+// its check waits changes nothing: the check reads the latest settings when
+// it starts.
 type checkQueue struct {
-	mu      sync.Mutex
-	wake    *sync.Cond
-	queue   []string               // bindings waiting for a worker, oldest first
-	entries map[string]*checkEntry // bindings queued or running
-	idle    chan struct{}          // closed while entries is empty
-	closed  bool
-
-	ctx     context.Context // cancelled by close, which cancels running checks
-	cancel  context.CancelFunc
-	workers sync.WaitGroup
+	*workqueue.Queue[string, struct{}]
 }
 
-type checkEntry struct {
-	running bool
-	again   bool // asked for while running: run once more afterwards
-}
-
-func newCheckQueue() *checkQueue {
-	q := &checkQueue{entries: map[string]*checkEntry{}, idle: make(chan struct{})}
-	q.wake = sync.NewCond(&q.mu)
-	close(q.idle)
-	q.ctx, q.cancel = context.WithCancel(context.Background())
-	return q
-}
-
-// start runs n workers, each calling check for one binding at a time.
-func (q *checkQueue) start(n int, check func(ctx context.Context, repositoryUUID string)) {
-	for range n {
-		q.workers.Go(func() {
-			for {
-				id, ok := q.next()
-				if !ok {
-					return
-				}
-				check(q.ctx, id)
-				q.done(id)
-			}
-		})
-	}
+// newCheckQueue starts n workers, each calling check for one binding at a time.
+func newCheckQueue(n int, check func(ctx context.Context, repositoryUUID string)) checkQueue {
+	return checkQueue{workqueue.Start(workqueue.Config[string, struct{}]{
+		Workers: n,
+		Run:     func(ctx context.Context, id string, _ struct{}) { check(ctx, id) },
+	})}
 }
 
 // enqueue asks for a check of a binding. It does nothing once the queue is
-// closed: the binding stays in CLONING and is queued again at the next start.
-func (q *checkQueue) enqueue(id string) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return
-	}
-	entry := q.entries[id]
-	switch {
-	case entry == nil:
-		if len(q.entries) == 0 {
-			q.idle = make(chan struct{})
-		}
-		q.entries[id] = &checkEntry{}
-		q.queue = append(q.queue, id)
-		q.wake.Signal()
-	case entry.running:
-		entry.again = true
-	}
-	// Queued and not yet running: the worker reads the latest settings anyway.
-}
-
-// next waits for a binding to check; false once the queue is closed.
-func (q *checkQueue) next() (string, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for len(q.queue) == 0 && !q.closed {
-		q.wake.Wait()
-	}
-	if q.closed {
-		return "", false
-	}
-	id := q.queue[0]
-	q.queue = q.queue[1:]
-	q.entries[id].running = true
-	return id, true
-}
-
-// done records that a check of id has finished.
-func (q *checkQueue) done(id string) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	entry := q.entries[id]
-	if entry.again && !q.closed {
-		*entry = checkEntry{}
-		q.queue = append(q.queue, id)
-		q.wake.Signal()
-		return
-	}
-	delete(q.entries, id)
-	if len(q.entries) == 0 {
-		close(q.idle)
-	}
-}
-
-// waitIdle waits until no check is queued or running, or the queue is closed.
-func (q *checkQueue) waitIdle(ctx context.Context) error {
-	q.mu.Lock()
-	idle, closed := q.idle, q.closed
-	q.mu.Unlock()
-	if closed {
-		return nil
-	}
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// close stops the workers: it drops the queued checks, cancels the running
-// ones and waits for them at most wait. Dropped and cancelled checks leave
-// their bindings in CLONING, to be queued again at the next start.
-func (q *checkQueue) close(wait time.Duration) error {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return nil
-	}
-	q.closed = true
-	q.queue = nil
-	q.mu.Unlock()
-	q.cancel()
-	q.wake.Broadcast()
-
-	stopped := make(chan struct{})
-	go func() {
-		q.workers.Wait()
-		close(stopped)
-	}()
-	select {
-	case <-stopped:
-		return nil
-	case <-time.After(wait):
-		return fmt.Errorf("controlplane: access checks still running %s after they were cancelled", wait)
-	}
-}
-
-// isIdle reports whether no check is queued or running.
-func (q *checkQueue) isIdle() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.entries) == 0 || q.closed
+// closed: the binding stays in CLONING and is queued again at the next start
+// (as do the bindings whose checks Close dropped or cancelled).
+func (q checkQueue) enqueue(id string) {
+	q.Merge(id, struct{}{})
 }
 
 // runCheck checks a binding with its current settings and stores the
@@ -210,16 +84,10 @@ func (s *Server) runCheck(ctx context.Context, id string) {
 	}
 	start := time.Now()
 	var result gitops.CheckResult
-	if err := s.checkCredentials(ctx, repo, &request.Auth); err != nil {
-		if ctx.Err() != nil {
-			return
-		}
-		s.logger.LogAttrs(ctx, slog.LevelError, "repository credentials unavailable",
-			slog.String("repository", id), slog.String("error", err.Error()))
-		result = gitops.CheckResult{Code: codeCredentialsUnavailable,
-			Message: "The control plane could not read the stored credentials of this repository; set them again with PATCH."}
-	} else {
+	if s.fillCredentials(ctx, repo, &request.Auth) {
 		result = s.checker.Check(ctx, request)
+	} else {
+		result = gitops.CheckResult{Code: codeCredentialsUnavailable, Message: msgCredentialsUnavailable}
 	}
 	if ctx.Err() != nil {
 		// Shutting down: the outcome may be the cancellation itself. The
@@ -251,6 +119,19 @@ func (s *Server) runCheck(ctx context.Context, id string) {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	s.logger.LogAttrs(ctx, level, "repository check", attrs...)
+}
+
+// fillCredentials fills auth with the binding's unsealed credentials for a
+// check or a pull. When they cannot be read it logs why and reports false:
+// the caller reports codeCredentialsUnavailable instead of running. It does
+// not log when ctx is done, since the caller is then stopping anyway.
+func (s *Server) fillCredentials(ctx context.Context, repo store.Repository, auth *gitops.Auth) bool {
+	err := s.checkCredentials(ctx, repo, auth)
+	if err != nil && ctx.Err() == nil {
+		s.logger.LogAttrs(ctx, slog.LevelError, "repository credentials unavailable",
+			slog.String("repository", repo.UUID), slog.String("error", err.Error()))
+	}
+	return err == nil
 }
 
 // checkCredentials fills auth with the binding's unsealed credentials.

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
@@ -299,46 +300,15 @@ func (s *Server) receiveDelivery(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	now := s.now()
 	kind, event := deliveryEvent(hook.Type, r.Header)
-	logAttrs := []slog.Attr{slog.String("webhook", hook.UUID), slog.String("type", string(hook.Type)), slog.String("event", event)}
-	answer := func(status int, a deliveryAnswer) {
-		level := slog.LevelInfo
-		if a.Result == store.DeliveryRejected {
-			level = slog.LevelWarn
-		}
-		s.logger.LogAttrs(ctx, level, "webhook delivery", append(logAttrs, slog.Int("status", status),
-			slog.String("result", a.Result), slog.String("delivery", a.Delivery), slog.String("detail", a.Detail))...)
-		writeJSON(w, status, a)
-	}
-	reject := func(status int, detail string) {
-		if err := s.store.NoteDelivery(ctx, hook.UUID, store.DeliveryRejected, now); err != nil {
-			s.logger.LogAttrs(ctx, slog.LevelError, "recording a rejected delivery failed",
-				slog.String("webhook", hook.UUID), slog.String("error", err.Error()))
-		}
-		answer(status, deliveryAnswer{Result: store.DeliveryRejected, Detail: detail})
-	}
-
-	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
-		reject(http.StatusUnsupportedMediaType, fmt.Sprintf("The delivery's Content-Type is %q: set the webhook's content type at %s to application/json.",
-			r.Header.Get("Content-Type"), hostName(hook.Type)))
-		return
-	}
-	body, err := readBody(r)
-	if errors.Is(err, errBodyTooBig) {
-		reject(http.StatusRequestEntityTooLarge, errBodyTooBig.detail)
-		return
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if problem := verifyDelivery(hook, r.Header, body); problem != "" {
-		reject(http.StatusUnauthorized, problem)
+	h := &hookRequest{s: s, w: w, r: r, hook: hook, now: s.now(),
+		logAttrs: []slog.Attr{slog.String("webhook", hook.UUID), slog.String("type", string(hook.Type)), slog.String("event", event)}}
+	body, ok := h.verifiedBody()
+	if !ok {
 		return
 	}
 	if kind == deliveryPing {
-		answer(http.StatusOK, deliveryAnswer{Result: "pong"})
+		h.answer(http.StatusOK, deliveryAnswer{Result: "pong"})
 		return
 	}
 
@@ -348,41 +318,112 @@ func (s *Server) receiveDelivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delivery := store.Delivery{
-		WebhookUUID: hook.UUID, RepositoryUUID: hook.RepositoryUUID, ReceivedAt: now,
+		WebhookUUID: hook.UUID, RepositoryUUID: hook.RepositoryUUID, ReceivedAt: h.now,
 		ID: deliveryID(hook.Type, r.Header, body), Result: store.DeliveryIgnored,
 	}
-	var detail string
-	switch kind {
-	case deliveryPush:
-		pushed, err := parsePush(hook.Type, body, repo.Branch)
-		if payloadErr, ok := errors.AsType[*errNotPayload](err); ok {
-			reject(http.StatusBadRequest, payloadErr.detail)
-			return
-		}
-		if pushed.tracked {
-			delivery.Result, delivery.PushedHead = store.DeliveryAccepted, pushed.head
-		} else {
-			detail = fmt.Sprintf("push to %s; the application tracks %s", strings.Join(pushed.others, ", "), repo.Branch)
-			if len(pushed.others) == 0 {
-				detail = fmt.Sprintf("push of no branch; the application tracks %s", repo.Branch)
-			}
-		}
-	default:
-		detail = fmt.Sprintf("event %q is not a push; only pushes make the control plane pull", event)
+	detail, notPayload := judgeDelivery(&delivery, kind, event, hook.Type, body, repo.Branch)
+	if notPayload != nil {
+		h.reject(http.StatusBadRequest, notPayload.detail)
+		return
 	}
-	logAttrs = append(logAttrs, slog.String("pushed_head", delivery.PushedHead))
+	h.logAttrs = append(h.logAttrs, slog.String("pushed_head", delivery.PushedHead))
+	h.record(delivery, detail)
+}
 
-	duplicate, err := s.store.RecordDelivery(ctx, delivery)
+// hookRequest is a delivery being received: where to answer it, and what
+// to log with the answer.
+type hookRequest struct {
+	s        *Server
+	w        http.ResponseWriter
+	r        *http.Request
+	hook     store.Webhook
+	now      time.Time // when it was received
+	logAttrs []slog.Attr
+}
+
+// answer logs the answer to the delivery and writes it.
+func (h *hookRequest) answer(status int, a deliveryAnswer) {
+	level := slog.LevelInfo
+	if a.Result == store.DeliveryRejected {
+		level = slog.LevelWarn
+	}
+	h.s.logger.LogAttrs(h.r.Context(), level, "webhook delivery", append(h.logAttrs, slog.Int("status", status),
+		slog.String("result", a.Result), slog.String("delivery", a.Delivery), slog.String("detail", a.Detail))...)
+	writeJSON(h.w, status, a)
+}
+
+// reject notes the rejection on the webhook and answers it.
+func (h *hookRequest) reject(status int, detail string) {
+	ctx := h.r.Context()
+	if err := h.s.store.NoteDelivery(ctx, h.hook.UUID, store.DeliveryRejected, h.now); err != nil {
+		h.s.logger.LogAttrs(ctx, slog.LevelError, "recording a rejected delivery failed",
+			slog.String("webhook", h.hook.UUID), slog.String("error", err.Error()))
+	}
+	h.answer(status, deliveryAnswer{Result: store.DeliveryRejected, Detail: detail})
+}
+
+// verifiedBody reads the delivery's body once it is known to be JSON, and
+// checks that it comes from the webhook's host. Otherwise it answers the
+// delivery and reports false.
+func (h *hookRequest) verifiedBody() ([]byte, bool) {
+	contentType := h.r.Header.Get("Content-Type")
+	if mediaType, _, err := mime.ParseMediaType(contentType); err != nil || mediaType != "application/json" {
+		h.reject(http.StatusUnsupportedMediaType, fmt.Sprintf("The delivery's Content-Type is %q: set the webhook's content type at %s to application/json.",
+			contentType, hostName(h.hook.Type)))
+		return nil, false
+	}
+	body, err := readBody(h.r)
+	if errors.Is(err, errBodyTooBig) {
+		h.reject(http.StatusRequestEntityTooLarge, errBodyTooBig.detail)
+		return nil, false
+	}
+	if err != nil {
+		h.s.writeError(h.w, h.r, err)
+		return nil, false
+	}
+	if problem := verifyDelivery(h.hook, h.r.Header, body); problem != "" {
+		h.reject(http.StatusUnauthorized, problem)
+		return nil, false
+	}
+	return body, true
+}
+
+// judgeDelivery decides what a verified delivery makes the control plane
+// do: a push to the tracked branch is accepted (with the branch's new head,
+// in delivery); anything else is ignored, and detail says why. notPayload
+// is a push whose body is not what the host sends for one.
+func judgeDelivery(delivery *store.Delivery, kind deliveryKind, event string, typ store.WebhookType, body []byte, branch string) (detail string, notPayload *errNotPayload) {
+	if kind != deliveryPush {
+		return fmt.Sprintf("event %q is not a push; only pushes make the control plane pull", event), nil
+	}
+	pushed, err := parsePush(typ, body, branch)
+	if payloadErr, ok := errors.AsType[*errNotPayload](err); ok {
+		return "", payloadErr
+	}
+	switch {
+	case pushed.tracked:
+		delivery.Result, delivery.PushedHead = store.DeliveryAccepted, pushed.head
+		return "", nil
+	case len(pushed.others) == 0:
+		return fmt.Sprintf("push of no branch; the application tracks %s", branch), nil
+	}
+	return fmt.Sprintf("push to %s; the application tracks %s", strings.Join(pushed.others, ", "), branch), nil
+}
+
+// record stores the delivery, queues the pull it asks for and answers it.
+// A replay of a delivery already received pulls nothing again.
+func (h *hookRequest) record(delivery store.Delivery, detail string) {
+	duplicate, err := h.s.store.RecordDelivery(h.r.Context(), delivery)
 	switch {
 	case err != nil:
-		s.writeError(w, r, err)
+		h.s.writeError(h.w, h.r, err)
 	case duplicate:
-		answer(http.StatusOK, deliveryAnswer{Result: store.DeliveryDuplicate, Delivery: delivery.ID,
+		h.answer(http.StatusOK, deliveryAnswer{Result: store.DeliveryDuplicate, Delivery: delivery.ID,
 			Detail: "This delivery was already received; nothing is pulled again."})
 	case delivery.Result == store.DeliveryAccepted:
-		s.queueDeliveryPull(hook.RepositoryUUID)
-		answer(http.StatusAccepted, deliveryAnswer{Result: store.DeliveryAccepted, Delivery: delivery.ID})
+		h.s.queueDeliveryPull(h.hook.RepositoryUUID)
+		h.answer(http.StatusAccepted, deliveryAnswer{Result: store.DeliveryAccepted, Delivery: delivery.ID})
 	default:
-		answer(http.StatusAccepted, deliveryAnswer{Result: store.DeliveryIgnored, Delivery: delivery.ID, Detail: detail})
+		h.answer(http.StatusAccepted, deliveryAnswer{Result: store.DeliveryIgnored, Delivery: delivery.ID, Detail: detail})
 	}
 }

@@ -58,7 +58,7 @@ type Server struct {
 	handler          http.Handler
 	idempotencyLocks keyedMutex
 	checker          AccessChecker
-	checks           *checkQueue
+	checks           checkQueue
 	syncer           Syncer
 	pulls            *pullQueue
 	dataDir          string
@@ -114,16 +114,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.syncer = checker
 	}
-	s.pulls = newPullQueue()
-	s.pulls.start(cmp.Or(cfg.SyncWorkers, defaultSyncWorkers), s.runPull)
+	s.pulls = newPullQueue(cmp.Or(cfg.SyncWorkers, defaultSyncWorkers), s.runPull)
 	for _, id := range pendingPulls {
 		s.queueDeliveryPull(id)
 	}
 	if len(pendingPulls) > 0 {
 		s.logger.Info("pulls resumed", "count", len(pendingPulls))
 	}
-	s.checks = newCheckQueue()
-	s.checks.start(cmp.Or(cfg.CheckWorkers, defaultCheckWorkers), s.runCheck)
+	s.checks = newCheckQueue(cmp.Or(cfg.CheckWorkers, defaultCheckWorkers), s.runCheck)
 	for _, id := range pending {
 		s.checks.enqueue(id)
 	}
@@ -141,7 +139,16 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // waiting for them a bounded time) and closes the database. Stop serving
 // requests first.
 func (s *Server) Close() error {
-	return errors.Join(s.checks.close(checkShutdownWait), s.pulls.close(syncShutdownWait), s.store.Close())
+	return errors.Join(stopError("access checks", s.checks.Close(checkShutdownWait)),
+		stopError("pulls", s.pulls.Close(syncShutdownWait)), s.store.Close())
+}
+
+// stopError says which work outlasted Close's wait.
+func stopError(work string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("controlplane: %s: %w", work, err)
 }
 
 // WaitIdle waits until no access check and no pull is queued or running
@@ -149,15 +156,15 @@ func (s *Server) Close() error {
 // benchmarks.
 func (s *Server) WaitIdle(ctx context.Context) error {
 	for {
-		if err := s.checks.waitIdle(ctx); err != nil {
+		if err := s.checks.WaitIdle(ctx); err != nil {
 			return err
 		}
-		if err := s.pulls.waitIdle(ctx); err != nil {
+		if err := s.pulls.WaitIdle(ctx); err != nil {
 			return err
 		}
 		// Neither queues work for the other, but a request may have
 		// queued a check while the pulls were running.
-		if s.checks.isIdle() && s.pulls.isIdle() {
+		if s.checks.Idle() && s.pulls.Idle() {
 			return nil
 		}
 	}

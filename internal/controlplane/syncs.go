@@ -3,15 +3,13 @@ package controlplane
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/workqueue"
 	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 )
 
@@ -30,11 +28,11 @@ const (
 	syncShutdownWait = 10 * time.Second
 )
 
-// Pull outcomes the control plane reports itself; the syncer reports all others.
+// Pull outcomes the control plane reports itself (with
+// codeCredentialsUnavailable); the syncer reports all others.
 const (
-	codeHistoryRewritten = "history_rewritten"
-	codeNotConnected     = "not_connected"
-	codeNoRepository     = "no_repository"
+	codeNotConnected = "not_connected"
+	codeNoRepository = "no_repository"
 )
 
 // errShuttingDown answers a synchronous pull that a stop dropped or interrupted.
@@ -43,10 +41,6 @@ var errShuttingDown = &detailError{http.StatusServiceUnavailable, "The control p
 // pullJob is one pull of a repository waiting in its lane.
 type pullJob struct {
 	mode gitops.SyncMode
-	// delivery marks a pull asked for by webhook deliveries: a later
-	// delivery joins it while it waits, since it fetches whatever is new
-	// when it starts.
-	delivery bool
 	// done receives the outcome of a synchronous pull (Update, Reset to
 	// origin); nil for pulls nobody waits for.
 	done chan pullOutcome
@@ -57,190 +51,44 @@ type pullOutcome struct {
 	err    error // errShuttingDown, or a failure to read or store the state
 }
 
-// pullLane holds the pulls of one repository: they run one at a time, in order.
-type pullLane struct {
-	jobs    []*pullJob // waiting, oldest first
-	running bool
-}
-
 // pullQueue runs pulls on a pool of workers: pulls of one repository one
 // at a time and in order, pulls of different repositories in parallel, a
 // repository taking its turn at the back of the line after each pull, so
 // that one slow or busy repository holds up no other while a worker is free.
-type pullQueue struct {
-	mu     sync.Mutex
-	wake   *sync.Cond
-	lanes  map[string]*pullLane // repositories with pulls waiting or running
-	ready  []string             // repositories with a pull waiting and none running, in turn
-	idle   chan struct{}        // closed while lanes is empty
-	closed bool
+// Close drops the waiting pulls (their waiters get errShuttingDown) and
+// cancels the running ones; deliveries' pulls that did not finish are
+// pulled again at the next start.
+type pullQueue = workqueue.Queue[string, *pullJob]
 
-	ctx     context.Context // cancelled by close, which cancels running pulls
-	cancel  context.CancelFunc
-	workers sync.WaitGroup
-}
-
-func newPullQueue() *pullQueue {
-	q := &pullQueue{lanes: map[string]*pullLane{}, idle: make(chan struct{})}
-	q.wake = sync.NewCond(&q.mu)
-	close(q.idle)
-	q.ctx, q.cancel = context.WithCancel(context.Background())
-	return q
-}
-
-// start runs n workers, each running one pull at a time.
-func (q *pullQueue) start(n int, pull func(ctx context.Context, repositoryUUID string, job *pullJob) pullOutcome) {
-	for range n {
-		q.workers.Go(func() {
-			for {
-				id, job, ok := q.next()
-				if !ok {
-					return
-				}
-				outcome := pull(q.ctx, id, job)
-				if job.done != nil {
-					job.done <- outcome
-				}
-				q.finished(id)
+// newPullQueue starts n workers, each running one pull at a time.
+func newPullQueue(n int, pull func(ctx context.Context, repositoryUUID string, job *pullJob) pullOutcome) *pullQueue {
+	return workqueue.Start(workqueue.Config[string, *pullJob]{
+		Workers: n,
+		Run: func(ctx context.Context, id string, job *pullJob) {
+			outcome := pull(ctx, id, job)
+			if job.done != nil {
+				job.done <- outcome
 			}
-		})
-	}
-}
-
-// enqueue adds a pull to a repository's lane. A delivery's pull joins one
-// that is already waiting. It reports false once the queue is closed.
-func (q *pullQueue) enqueue(id string, job *pullJob) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return false
-	}
-	lane := q.lanes[id]
-	if lane == nil {
-		if len(q.lanes) == 0 {
-			q.idle = make(chan struct{})
-		}
-		lane = &pullLane{}
-		q.lanes[id] = lane
-	}
-	if job.delivery && slices.ContainsFunc(lane.jobs, func(j *pullJob) bool { return j.delivery }) {
-		return true
-	}
-	lane.jobs = append(lane.jobs, job)
-	if !lane.running && len(lane.jobs) == 1 {
-		q.ready = append(q.ready, id)
-		q.wake.Signal()
-	}
-	return true
-}
-
-// next waits for a pull to run; false once the queue is closed.
-func (q *pullQueue) next() (string, *pullJob, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for len(q.ready) == 0 && !q.closed {
-		q.wake.Wait()
-	}
-	if q.closed {
-		return "", nil, false
-	}
-	id := q.ready[0]
-	q.ready = q.ready[1:]
-	lane := q.lanes[id]
-	job := lane.jobs[0]
-	lane.jobs = lane.jobs[1:]
-	lane.running = true
-	return id, job, true
-}
-
-// finished records that a pull of id has ended.
-func (q *pullQueue) finished(id string) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	lane := q.lanes[id]
-	lane.running = false
-	if len(lane.jobs) > 0 && !q.closed {
-		q.ready = append(q.ready, id)
-		q.wake.Signal()
-		return
-	}
-	delete(q.lanes, id)
-	if len(q.lanes) == 0 {
-		close(q.idle)
-	}
-}
-
-// waitIdle waits until no pull is waiting or running, or the queue is closed.
-func (q *pullQueue) waitIdle(ctx context.Context) error {
-	q.mu.Lock()
-	idle, closed := q.idle, q.closed
-	q.mu.Unlock()
-	if closed {
-		return nil
-	}
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// isIdle reports whether no pull is waiting or running.
-func (q *pullQueue) isIdle() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.lanes) == 0 || q.closed
-}
-
-// close stops the workers: it drops the waiting pulls (their waiters get
-// errShuttingDown), cancels the running ones and waits for them at most
-// wait. Deliveries' pulls that did not finish are pulled again at the next start.
-func (q *pullQueue) close(wait time.Duration) error {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return nil
-	}
-	q.closed = true
-	q.ready = nil
-	for id, lane := range q.lanes {
-		for _, job := range lane.jobs {
+		},
+		Dropped: func(_ string, job *pullJob) {
 			if job.done != nil {
 				job.done <- pullOutcome{err: errShuttingDown}
 			}
-		}
-		lane.jobs = nil
-		if !lane.running {
-			delete(q.lanes, id)
-		}
-	}
-	q.mu.Unlock()
-	q.cancel()
-	q.wake.Broadcast()
-
-	stopped := make(chan struct{})
-	go func() {
-		q.workers.Wait()
-		close(stopped)
-	}()
-	select {
-	case <-stopped:
-		return nil
-	case <-time.After(wait):
-		return fmt.Errorf("controlplane: pulls still running %s after they were cancelled", wait)
-	}
+		},
+	})
 }
 
 // queueDeliveryPull asks for a pull of a binding on behalf of deliveries.
+// It joins a deliveries' pull that is still waiting, since that one
+// fetches whatever is new when it starts.
 func (s *Server) queueDeliveryPull(repositoryUUID string) {
-	s.pulls.enqueue(repositoryUUID, &pullJob{mode: gitops.SyncUpdate, delivery: true})
+	s.pulls.Merge(repositoryUUID, &pullJob{mode: gitops.SyncUpdate})
 }
 
 // pullNow runs a pull of a binding in its lane and waits for its outcome.
 func (s *Server) pullNow(ctx context.Context, repositoryUUID string, mode gitops.SyncMode) pullOutcome {
 	job := &pullJob{mode: mode, done: make(chan pullOutcome, 1)}
-	if !s.pulls.enqueue(repositoryUUID, job) {
+	if !s.pulls.Add(repositoryUUID, job) {
 		return pullOutcome{err: errShuttingDown}
 	}
 	select {
@@ -267,18 +115,6 @@ func connected(repo store.Repository) bool {
 const msgNotConnected = "The repository has not been connected yet: a pull needs an access check of the binding to have succeeded " +
 	"(and, for SSH, the host key it pinned). Wait for the check (state CLONED), or fix the binding and check it again."
 
-func msgHistoryRewritten(branch string) string {
-	return fmt.Sprintf("The remote's branch “%s” no longer contains the platform's head: its history was rewritten (for example by a force push). "+
-		"Update only fast-forwards; use Reset to origin to make the platform's copy match the remote's branch exactly.", branch)
-}
-
-// historyRewritten reports whether an update was refused because the
-// remote's history no longer contains the platform's head.
-func historyRewritten(mode gitops.SyncMode, result gitops.SyncResult) bool {
-	return result.Code == codeHistoryRewritten ||
-		(mode == gitops.SyncUpdate && result.HistoryRewritten && result.Code != gitops.CodeSuccess)
-}
-
 // runPull pulls a binding with its current settings and stores the outcome.
 func (s *Server) runPull(ctx context.Context, id string, job *pullJob) pullOutcome {
 	repo, err := s.store.LoadRepository(ctx, id)
@@ -303,18 +139,10 @@ func (s *Server) pull(ctx context.Context, repo store.Repository, requested int6
 	switch {
 	case !connected(repo):
 		result = gitops.SyncResult{Code: codeNotConnected, Message: msgNotConnected}
+	case !s.fillCredentials(ctx, repo, &request.Auth):
+		result = gitops.SyncResult{Code: codeCredentialsUnavailable, Message: msgCredentialsUnavailable}
 	default:
-		if err := s.checkCredentials(ctx, repo, &request.Auth); err != nil {
-			if ctx.Err() != nil {
-				return pullOutcome{err: errShuttingDown}
-			}
-			s.logger.LogAttrs(ctx, slog.LevelError, "repository credentials unavailable",
-				slog.String("repository", repo.UUID), slog.String("error", err.Error()))
-			result = gitops.SyncResult{Code: codeCredentialsUnavailable,
-				Message: "The control plane could not read the stored credentials of this repository; set them again with PATCH."}
-		} else {
-			result = s.syncer.Sync(ctx, request)
-		}
+		result = s.syncer.Sync(ctx, request)
 	}
 	if ctx.Err() != nil {
 		// Shutting down: the outcome may be the cancellation itself. A
@@ -322,11 +150,8 @@ func (s *Server) pull(ctx context.Context, repo store.Repository, requested int6
 		s.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "pull interrupted", slog.String("repository", repo.UUID))
 		return pullOutcome{err: errShuttingDown}
 	}
-	switch {
-	case result.Code == "":
+	if result.Code == "" {
 		result.Code, result.Message = gitops.CodeInternalError, "The pull gave no result; try again."
-	case historyRewritten(mode, result):
-		result.Code, result.Message = codeHistoryRewritten, msgHistoryRewritten(repo.Branch)
 	}
 	if result.Duration <= 0 {
 		result.Duration = time.Since(start)
@@ -344,7 +169,7 @@ func (s *Server) pull(ctx context.Context, repo store.Repository, requested int6
 	// (Close waits for this worker before it closes the store).
 	err := s.store.FinishSync(context.WithoutCancel(ctx), repo.UUID, outcome)
 	level := slog.LevelInfo
-	attrs := []slog.Attr{slog.String("repository", repo.UUID), slog.String("mode", modeName(mode)),
+	attrs := []slog.Attr{slog.String("repository", repo.UUID), slog.String("mode", mode.String()),
 		slog.String("code", result.Code), slog.String("platform_head", result.PlatformHead),
 		slog.Bool("history_rewritten", result.HistoryRewritten), slog.Int("fetched_objects", result.FetchedObjects),
 		slog.Int64("fetched_bytes", result.FetchedBytes), slog.Duration("duration", result.Duration)}
@@ -357,11 +182,4 @@ func (s *Server) pull(ctx context.Context, repo store.Repository, requested int6
 		return pullOutcome{result: result, err: err}
 	}
 	return pullOutcome{result: result}
-}
-
-func modeName(mode gitops.SyncMode) string {
-	if mode == gitops.SyncReset {
-		return "reset"
-	}
-	return "update"
 }

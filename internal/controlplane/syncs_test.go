@@ -104,19 +104,19 @@ func syncStatusOf(t *testing.T, ts *testServer, app string) syncStatusView {
 }
 
 func TestPullQueueSerialisesARepositoryAndRunsOthersInParallel(t *testing.T) {
-	q := newPullQueue()
 	var mu sync.Mutex
 	running := map[string]int{}
 	var order []string
 	started := make(chan string, 16)
 	release := map[string]chan struct{}{"slow": make(chan struct{}), "fast": make(chan struct{})}
-	q.start(2, func(ctx context.Context, id string, job *pullJob) pullOutcome {
+	s := &Server{}
+	s.pulls = newPullQueue(2, func(ctx context.Context, id string, job *pullJob) pullOutcome {
 		mu.Lock()
 		running[id]++
 		if running[id] > 1 {
 			t.Errorf("two pulls of %s at once", id)
 		}
-		order = append(order, id+":"+modeName(job.mode))
+		order = append(order, id+":"+job.mode.String())
 		mu.Unlock()
 		started <- id
 		if id == "slow" {
@@ -127,21 +127,21 @@ func TestPullQueueSerialisesARepositoryAndRunsOthersInParallel(t *testing.T) {
 		mu.Unlock()
 		return pullOutcome{result: gitops.SyncResult{Code: gitops.CodeSuccess}}
 	})
-	defer q.close(time.Second)
+	defer s.pulls.Close(time.Second)
 
-	q.enqueue("slow", &pullJob{mode: gitops.SyncUpdate, delivery: true})
+	s.queueDeliveryPull("slow")
 	if got := <-started; got != "slow" {
 		t.Fatalf("started %s", got)
 	}
 	// Behind the running pull: a reset, then deliveries that join one pull.
 	reset := &pullJob{mode: gitops.SyncReset, done: make(chan pullOutcome, 1)}
-	q.enqueue("slow", reset)
+	s.pulls.Add("slow", reset)
 	for range 3 {
-		q.enqueue("slow", &pullJob{mode: gitops.SyncUpdate, delivery: true})
+		s.queueDeliveryPull("slow")
 	}
 	// Another repository is not held up by the slow one.
 	fast := &pullJob{mode: gitops.SyncUpdate, done: make(chan pullOutcome, 1)}
-	q.enqueue("fast", fast)
+	s.pulls.Add("fast", fast)
 	select {
 	case outcome := <-fast.done:
 		if outcome.result.Code != gitops.CodeSuccess {
@@ -150,7 +150,7 @@ func TestPullQueueSerialisesARepositoryAndRunsOthersInParallel(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a slow repository held up another")
 	}
-	if q.isIdle() {
+	if s.pulls.Idle() {
 		t.Fatal("idle while a pull runs")
 	}
 	close(release["slow"])
@@ -159,7 +159,7 @@ func TestPullQueueSerialisesARepositoryAndRunsOthersInParallel(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := q.waitIdle(ctx); err != nil {
+	if err := s.pulls.WaitIdle(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -176,20 +176,19 @@ func TestPullQueueSerialisesARepositoryAndRunsOthersInParallel(t *testing.T) {
 }
 
 func TestPullQueueCloseAnswersWaitersAndCancels(t *testing.T) {
-	q := newPullQueue()
 	started := make(chan struct{})
 	var once sync.Once
-	q.start(1, func(ctx context.Context, id string, job *pullJob) pullOutcome {
+	q := newPullQueue(1, func(ctx context.Context, id string, job *pullJob) pullOutcome {
 		once.Do(func() { close(started) })
 		<-ctx.Done()
 		return pullOutcome{err: errShuttingDown}
 	})
 	running := &pullJob{done: make(chan pullOutcome, 1)}
 	waiting := &pullJob{done: make(chan pullOutcome, 1)}
-	q.enqueue("a", running)
-	q.enqueue("a", waiting)
+	q.Add("a", running)
+	q.Add("a", waiting)
 	<-started
-	if err := q.close(5 * time.Second); err != nil {
+	if err := q.Close(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 	for _, job := range []*pullJob{running, waiting} {
@@ -197,7 +196,7 @@ func TestPullQueueCloseAnswersWaitersAndCancels(t *testing.T) {
 			t.Fatalf("outcome %+v, want errShuttingDown", outcome)
 		}
 	}
-	if q.enqueue("b", &pullJob{}) {
+	if q.Add("b", &pullJob{}) {
 		t.Fatal("enqueued after close")
 	}
 }

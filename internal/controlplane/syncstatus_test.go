@@ -90,22 +90,23 @@ func TestUpdateRefusesRewrittenHistoryAndResetFollowsIt(t *testing.T) {
 	repo := bindApplication(t, ts, acmeWeb, sshURL)
 	ts.request(http.MethodPost, "/apps/v3/applications/"+repo.Application+"/update/", adaToken, nil).expect(t, http.StatusOK, nil)
 
-	// Force-pushed: the remote's branch no longer contains the platform's head.
+	// Force-pushed: the remote's branch no longer contains the platform's
+	// head. The syncer's message, which names the commits, is the detail.
+	const refused = "History at the remote was rewritten (for example by a force push): the remote's branch \"main\", now at commit bbbbbbbbbbbb, " +
+		"no longer contains the platform's head 0123456789ab. Use Reset to origin to make the platform's copy match the remote's branch exactly."
 	syncer.respond = func(_ context.Context, req gitops.SyncRequest) gitops.SyncResult {
 		if req.Mode == gitops.SyncUpdate {
-			return gitops.SyncResult{Code: codeHistoryRewritten, Message: "not a fast-forward", OriginHead: headB,
+			return gitops.SyncResult{Code: gitops.CodeHistoryRewritten, Message: refused, OriginHead: headB,
 				PlatformHead: fakeCommit, PreviousHead: fakeCommit, HistoryRewritten: true}
 		}
 		return gitops.SyncResult{Code: gitops.CodeSuccess, OriginHead: headB, PlatformHead: headB, PreviousHead: fakeCommit, HistoryRewritten: true}
 	}
 	resp := ts.request(http.MethodPost, "/apps/v3/applications/"+repo.Application+"/update/", adaToken, objects{})
-	resp.expectJSON(t, http.StatusConflict, `{"code": "history_rewritten", "detail": "`+msgHistoryRewritten("main")+`"}`)
-	if !strings.Contains(msgHistoryRewritten("main"), "use Reset to origin") {
-		t.Errorf("the detail does not point to Reset to origin")
-	}
+	resp.expectJSON(t, http.StatusConflict, `{"code": "history_rewritten", "detail": `+mustJSON(refused)+`}`)
 	status := syncStatusOf(t, ts, repo.Application)
 	if deref(status.PlatformHead) != fakeCommit || deref(status.OriginHead) != headB || status.InSync ||
-		deref(status.LastSyncResult) != codeHistoryRewritten || status.LastError == nil || status.LastError.Code != codeHistoryRewritten ||
+		deref(status.LastSyncResult) != gitops.CodeHistoryRewritten || status.LastError == nil ||
+		status.LastError.Code != gitops.CodeHistoryRewritten || status.LastError.Message != refused ||
 		status.HistoryRewrittenAt != nil {
 		t.Fatalf("after a refused update: %s", mustJSON(status))
 	}

@@ -127,100 +127,134 @@ func (g *commitGraph) isAncestor(old, tip plumbing.Hash, maxSteps int) (ancestry
 	if old == tip {
 		return ancestryYes, nil
 	}
-	var (
-		q        dateQueue
-		seq      int
-		newLeft  int                                 // queued commits of the new side
-		seenNew  = map[plumbing.Hash]bool{tip: true} // queued once by the new side
-		seenOld  = map[plumbing.Hash]bool{old: true}
-		known    = map[plumbing.Hash]bool{old: true} // old and commits known to be its ancestors
-		frontier = map[plumbing.Hash]bool{}          // missing commits the new side reached
-	)
-	push := func(h plumbing.Hash, s side) error {
-		n, err := g.node(h)
-		if err != nil {
-			return err
-		}
-		seq++
-		heap.Push(&q, queued{hash: h, side: s, when: n.when, seq: seq})
-		if s == sideNew {
-			newLeft++
-		}
-		return nil
+	w := &ancestryWalk{
+		g: g, old: old,
+		seenNew:  map[plumbing.Hash]bool{tip: true},
+		seenOld:  map[plumbing.Hash]bool{old: true},
+		known:    map[plumbing.Hash]bool{old: true},
+		frontier: map[plumbing.Hash]bool{},
 	}
-	// settled reports whether the new side is done and each missing commit
-	// it reached is a known ancestor of old.
-	settled := func() bool {
-		if newLeft > 0 {
-			return false
-		}
-		for h := range frontier {
-			if !known[h] {
-				return false
-			}
-		}
-		return true
-	}
-	if err := push(tip, sideNew); err != nil {
+	if err := w.push(tip, sideNew); err != nil {
 		return ancestryUnknown, err
 	}
-	if err := push(old, sideOld); err != nil {
+	if err := w.push(old, sideOld); err != nil {
 		return ancestryUnknown, err
 	}
-	for steps := 0; q.Len() > 0; steps++ {
-		if settled() {
+	for steps := 0; w.q.Len() > 0; steps++ {
+		if w.settled() {
 			return ancestryNo, nil
 		}
 		if maxSteps > 0 && steps >= maxSteps {
 			return ancestryUnknown, nil
 		}
-		e := heap.Pop(&q).(queued)
+		e := heap.Pop(&w.q).(queued)
 		n, err := g.node(e.hash)
 		if err != nil {
 			return ancestryUnknown, err
 		}
+		reached := false
 		if e.side == sideOld {
-			if !n.present {
-				continue
-			}
-			for _, p := range n.parents {
-				known[p] = true
-				if !seenOld[p] {
-					seenOld[p] = true
-					if err := push(p, sideOld); err != nil {
-						return ancestryUnknown, err
-					}
-				}
-			}
-			continue
+			err = w.visitOld(n)
+		} else {
+			reached, err = w.visitNew(e.hash, n)
 		}
-		newLeft--
-		switch {
-		case e.hash == old:
+		if err != nil {
+			return ancestryUnknown, err
+		}
+		if reached {
 			return ancestryYes, nil
-		case known[e.hash]:
-			// A proper ancestor of old: old is not behind it.
-			continue
-		case !n.present:
-			frontier[e.hash] = true
-			continue
-		}
-		for _, p := range n.parents {
-			if p == old {
-				return ancestryYes, nil
-			}
-			if !seenNew[p] {
-				seenNew[p] = true
-				if err := push(p, sideNew); err != nil {
-					return ancestryUnknown, err
-				}
-			}
 		}
 	}
-	if settled() {
+	if w.settled() {
 		return ancestryNo, nil
 	}
 	return ancestryUnknown, nil
+}
+
+// ancestryWalk is the state of one isAncestor: both walks, in one queue.
+type ancestryWalk struct {
+	g        *commitGraph
+	old      plumbing.Hash
+	q        dateQueue
+	seq      int
+	newLeft  int                    // queued commits of the new side
+	seenNew  map[plumbing.Hash]bool // queued once by the new side
+	seenOld  map[plumbing.Hash]bool
+	known    map[plumbing.Hash]bool // old and commits known to be its ancestors
+	frontier map[plumbing.Hash]bool // missing commits the new side reached
+}
+
+func (w *ancestryWalk) push(h plumbing.Hash, s side) error {
+	n, err := w.g.node(h)
+	if err != nil {
+		return err
+	}
+	w.seq++
+	heap.Push(&w.q, queued{hash: h, side: s, when: n.when, seq: w.seq})
+	if s == sideNew {
+		w.newLeft++
+	}
+	return nil
+}
+
+// settled reports whether the new side is done and each missing commit
+// it reached is a known ancestor of old.
+func (w *ancestryWalk) settled() bool {
+	if w.newLeft > 0 {
+		return false
+	}
+	for h := range w.frontier {
+		if !w.known[h] {
+			return false
+		}
+	}
+	return true
+}
+
+// visitOld takes in a commit of old's history: its parents (even missing
+// ones) are known ancestors of old, and are walked in turn.
+func (w *ancestryWalk) visitOld(n *graphNode) error {
+	if !n.present {
+		return nil
+	}
+	for _, p := range n.parents {
+		w.known[p] = true
+		if !w.seenOld[p] {
+			w.seenOld[p] = true
+			if err := w.push(p, sideOld); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// visitNew takes in commit h of the new head's history; reached reports
+// that old is h or one of its parents.
+func (w *ancestryWalk) visitNew(h plumbing.Hash, n *graphNode) (reached bool, err error) {
+	w.newLeft--
+	switch {
+	case h == w.old:
+		return true, nil
+	case w.known[h]:
+		// A proper ancestor of old: old is not behind it.
+		return false, nil
+	case !n.present:
+		w.frontier[h] = true
+		return false, nil
+	}
+	for _, p := range n.parents {
+		if p == w.old {
+			return true, nil
+		}
+		if !w.seenNew[p] {
+			w.seenNew[p] = true
+			if err := w.push(p, sideNew); err != nil {
+				return false, err
+			}
+		}
+	}
+	return false, nil
 }
 
 // boundaries lists the commits of head's history in the store that miss a

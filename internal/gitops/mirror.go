@@ -96,9 +96,10 @@ func (m SyncMode) String() string {
 // SyncRequest says what to sync.
 type SyncRequest struct {
 	// MirrorDir is the bare repository on disk holding the platform's
-	// copy of this binding's repository, e.g. <data>/mirrors/<uuid>.git.
-	// It is created (with its parents) on first use; an existing directory
-	// must be empty or a Git repository.
+	// copy of this binding's repository; the control plane's is
+	// <data dir>/mirrors/<repository UUID>. It is created (with its
+	// parents) on first use; an existing directory must be empty or a Git
+	// repository.
 	MirrorDir string
 	URL       string // re-validated with giturl.Validate
 	Branch    string // "" means DefaultBranch
@@ -275,7 +276,7 @@ func (s *syncRun) steps(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// sess is the open session, if any: a fetch uses it up.
+	// sess is the open session, if any: first and follow use it up.
 	defer func() {
 		if sess != nil {
 			sess.Close() // a flush-pkt: nothing more is wanted
@@ -283,24 +284,47 @@ func (s *syncRun) steps(ctx context.Context) error {
 	}()
 	s.res.OriginHead = head.String()
 
-	if s.old.IsZero() {
-		open := sess
-		sess = nil
-		return s.first(ctx, open, adv, head, false)
-	}
-	present, err := s.m.has(s.old)
+	scratch, rebuilt, err := s.fromScratch()
 	if err != nil {
 		return err
 	}
-	if !present {
-		if s.req.Mode == SyncUpdate {
-			return failure(CodeInternalError, msgMirrorDamaged(s.branch, s.old.String()))
-		}
-		open := sess
-		sess = nil
-		return s.first(ctx, open, adv, head, true)
+	open := sess
+	sess = nil
+	if scratch {
+		return s.first(ctx, open, adv, head, rebuilt)
 	}
+	return s.follow(ctx, rem, open, adv, head)
+}
 
+// fromScratch reports whether the mirror has no head to build on, so the
+// sync fetches the tip as a first sync does: there is none yet, or its
+// commit is missing (rebuilt; only a Reset may rebuild, an Update refuses).
+func (s *syncRun) fromScratch() (scratch, rebuilt bool, err error) {
+	if s.old.IsZero() {
+		return true, false, nil
+	}
+	present, err := s.m.has(s.old)
+	switch {
+	case err != nil:
+		return false, false, err
+	case present:
+		return false, false, nil
+	case s.req.Mode == SyncUpdate:
+		return false, false, failure(CodeInternalError, msgMirrorDamaged(s.branch, s.old.String()))
+	}
+	return true, true, nil
+}
+
+// follow moves the mirror from its head to the remote's head as the mode
+// allows, fetching in rounds (see the top of this file) until it knows
+// whether the old head is an ancestor of the new one. sess is the open
+// session whose advertisement named head; follow uses it up or closes it.
+func (s *syncRun) follow(ctx context.Context, rem remote, sess transport.UploadPackSession, adv *packp.AdvRefs, head plumbing.Hash) error {
+	defer func() {
+		if sess != nil {
+			sess.Close()
+		}
+	}()
 	// The tip round only pays when the old head is itself a shallow
 	// boundary (right after the first sync, or a Reset that left the head
 	// without its parents): then the commit the new head was built on may

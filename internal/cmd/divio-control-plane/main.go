@@ -98,46 +98,29 @@ func parseArgs(flags *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// serveOptions are serve's flags.
+type serveOptions struct {
+	listen, dbPath, keyFile, seedFile, readyFile, dataDir string
+	dev                                                   bool
+	checkWorkers, syncWorkers                             int
+}
+
 func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
-	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	listen := flags.String("listen", "127.0.0.1:8765", "address to listen on; port 0 picks a free port")
-	dbPath := flags.String("db", "", "SQLite database file, created if absent (required)")
-	keyFile := flags.String("encryption-key-file", "",
-		"file holding the base64 of 32 random bytes that encrypt secrets at rest (required without --dev; with --dev it defaults to <db>.key, created if absent)")
-	seedFile := flags.String("bootstrap", "", "seed file to apply at start")
-	readyFile := flags.String("ready-file", "", "file to write the base URL to once the server listens")
-	dev := flags.Bool("dev", false, "development mode: plain HTTP on loopback, Git remotes on loopback allowed")
-	checkWorkers := flags.Int("check-workers", 4, "how many repository access checks run at once")
-	syncWorkers := flags.Int("sync-workers", 4, "how many pulls of (different) repositories run at once")
-	dataDir := flags.String("data-dir", "", "directory for the platform's copies of repositories (mirrors/); default: the database's directory")
-	positional, err := parseArgs(flags, args)
+	opts, err := parseServeFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	if len(positional) > 0 {
-		return usageError{fmt.Sprintf("serve takes no arguments, got %q", positional)}
-	}
-	if *checkWorkers < 1 {
-		return usageError{fmt.Sprintf("--check-workers must be at least 1, got %d", *checkWorkers)}
-	}
-	if *syncWorkers < 1 {
-		return usageError{fmt.Sprintf("--sync-workers must be at least 1, got %d", *syncWorkers)}
-	}
-	if *dbPath == "" {
-		return usageError{"serve needs --db"}
-	}
-	if *readyFile != "" {
+	if opts.readyFile != "" {
 		// A ready file left by an earlier run must not be taken for this one's.
-		if err := os.Remove(*readyFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(opts.readyFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		defer os.Remove(*readyFile)
+		defer os.Remove(opts.readyFile)
 	}
-	if err := os.MkdirAll(filepath.Dir(*dbPath), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(opts.dbPath), 0o700); err != nil {
 		return err
 	}
-	key, err := loadEncryptionKey(*keyFile, *dbPath, *dev, logger)
+	key, err := loadEncryptionKey(opts.keyFile, opts.dbPath, opts.dev, logger)
 	if err != nil {
 		return err
 	}
@@ -145,8 +128,8 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	server, err := controlplane.New(ctx, controlplane.Config{
-		DBPath: *dbPath, EncryptionKey: key, Dev: *dev, Logger: logger,
-		CheckWorkers: *checkWorkers, SyncWorkers: *syncWorkers, DataDir: *dataDir,
+		DBPath: opts.dbPath, EncryptionKey: key, Dev: opts.dev, Logger: logger,
+		CheckWorkers: opts.checkWorkers, SyncWorkers: opts.syncWorkers, DataDir: opts.dataDir,
 	})
 	if err != nil {
 		return err
@@ -159,8 +142,8 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 			logger.Error("closing the control plane", "error", err)
 		}
 	}()
-	if *seedFile != "" {
-		seed, err := controlplane.LoadSeedFile(*seedFile)
+	if opts.seedFile != "" {
+		seed, err := controlplane.LoadSeedFile(opts.seedFile)
 		if err != nil {
 			return err
 		}
@@ -168,22 +151,59 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 			return err
 		}
 	}
+	return listenAndServe(ctx, stop, server.Handler(), opts, logger)
+}
 
-	listener, err := net.Listen("tcp", *listen)
+// parseServeFlags reads serve's command line.
+func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
+	var opts serveOptions
+	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.StringVar(&opts.listen, "listen", "127.0.0.1:8765", "address to listen on; port 0 picks a free port")
+	flags.StringVar(&opts.dbPath, "db", "", "SQLite database file, created if absent (required)")
+	flags.StringVar(&opts.keyFile, "encryption-key-file", "",
+		"file holding the base64 of 32 random bytes that encrypt secrets at rest (required without --dev; with --dev it defaults to <db>.key, created if absent)")
+	flags.StringVar(&opts.seedFile, "bootstrap", "", "seed file to apply at start")
+	flags.StringVar(&opts.readyFile, "ready-file", "", "file to write the base URL to once the server listens")
+	flags.BoolVar(&opts.dev, "dev", false, "development mode: plain HTTP on loopback, Git remotes on loopback allowed")
+	flags.IntVar(&opts.checkWorkers, "check-workers", 4, "how many repository access checks run at once")
+	flags.IntVar(&opts.syncWorkers, "sync-workers", 4, "how many pulls of (different) repositories run at once")
+	flags.StringVar(&opts.dataDir, "data-dir", "", "directory for the platform's copies of repositories (mirrors/); default: the database's directory")
+	positional, err := parseArgs(flags, args)
+	switch {
+	case err != nil:
+		return opts, err
+	case len(positional) > 0:
+		return opts, usageError{fmt.Sprintf("serve takes no arguments, got %q", positional)}
+	case opts.checkWorkers < 1:
+		return opts, usageError{fmt.Sprintf("--check-workers must be at least 1, got %d", opts.checkWorkers)}
+	case opts.syncWorkers < 1:
+		return opts, usageError{fmt.Sprintf("--sync-workers must be at least 1, got %d", opts.syncWorkers)}
+	case opts.dbPath == "":
+		return opts, usageError{"serve needs --db"}
+	}
+	return opts, nil
+}
+
+// listenAndServe serves handler until ctx is done (a signal), then shuts
+// down, letting in-flight requests finish for a bounded time. stop makes a
+// second signal end the process at once.
+func listenAndServe(ctx context.Context, stop context.CancelFunc, handler http.Handler, opts serveOptions, logger *slog.Logger) error {
+	listener, err := net.Listen("tcp", opts.listen)
 	if err != nil {
 		return err
 	}
 	baseURL := "http://" + reachableAddress(listener.Addr().(*net.TCPAddr))
 	httpServer := &http.Server{
-		Handler:           server.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(listener) }()
-	logger.Info("control plane listening", "url", baseURL, "db", *dbPath, "dev", *dev)
-	if *readyFile != "" {
-		if err := writeFileAtomically(*readyFile, []byte(baseURL)); err != nil {
+	logger.Info("control plane listening", "url", baseURL, "db", opts.dbPath, "dev", opts.dev)
+	if opts.readyFile != "" {
+		if err := writeFileAtomically(opts.readyFile, []byte(baseURL)); err != nil {
 			httpServer.Close()
 			return fmt.Errorf("write ready file: %w", err)
 		}
