@@ -1,13 +1,12 @@
-# Quickstart: look up an application, issue the SSH deploy key Divio will use
-# to reach its external Git repository, and bind the repository. `make demo`
-# applies this against a local reference control plane and a local Git host;
-# against Divio itself, export DIVIO_API_TOKEN and set application_slug and
-# repository_url.
+# Quickstart: the core flow of Divio's public API, plus the webhook and sync
+# status where the server offers them. `make demo` applies this against a
+# local reference control plane and a local Git host; against Divio itself,
+# export DIVIO_API_TOKEN and set the variables (and extensions = false).
 #
-# The deploy key must be on the Git host before the binding's access check:
-# apply with -target=divio_repository_deploy_key.deploy first, add the key to
-# the host (or let the GitHub/GitLab/Bitbucket provider do it in the same
-# apply), then apply everything.
+# The deploy key must be on the Git host before the verification: apply
+# with -target=divio_repository.site first, add public_key to the host as a
+# deploy key with write access (or let the GitHub/GitLab/Bitbucket provider
+# do it in the same apply, see examples/github), then apply everything.
 
 terraform {
   required_providers {
@@ -20,95 +19,129 @@ terraform {
 # api_url and api_token come from DIVIO_API_URL and DIVIO_API_TOKEN.
 provider "divio" {}
 
-variable "application_slug" {
-  description = "Slug of the Divio application whose repository to manage."
+variable "organisation" {
+  description = "Name of the Divio organisation the repository and the application belong to."
   type        = string
-  default     = "demo-app"
+  default     = "Demo organisation"
 }
 
-data "divio_application" "app" {
-  slug = var.application_slug
+variable "plan_group" {
+  description = "Name of the application plan group."
+  type        = string
+  default     = "Free"
+}
+
+variable "region" {
+  description = "Name of the region the application runs in."
+  type        = string
+  default     = "eu-central"
+}
+
+variable "application_slug" {
+  description = "Slug of the new application."
+  type        = string
+  default     = "demo-shop"
 }
 
 variable "repository_url" {
-  description = "SSH URL of the external repository, e.g. git@github.com:acme/website.git. Null: no binding yet."
+  description = "SSH URL of the external repository, e.g. git@github.com:acme/website.git. Its main branch may hold only LICENSE, README or README.rst."
   type        = string
-  default     = null
 }
 
-resource "divio_repository_deploy_key" "deploy" {
-  application = data.divio_application.app.id
+variable "extensions" {
+  description = "Whether the server offers the webhook and sync status extensions (the reference control plane does; api.divio.com does not)."
+  type        = bool
+  default     = true
 }
 
-resource "divio_external_repository" "repo" {
-  count = var.repository_url == null ? 0 : 1
-
-  application   = data.divio_application.app.id
-  url           = var.repository_url
-  deploy_key_id = divio_repository_deploy_key.deploy.id
+data "divio_organisation" "org" {
+  name = var.organisation
 }
 
-# The webhook that tells Divio to pull when commits land: paste url and secret
-# into the Git host (or use the GitHub/GitLab/Bitbucket provider).
+data "divio_plan_group" "plan" {
+  name = var.plan_group
+}
+
+data "divio_region" "region" {
+  name = var.region
+}
+
+resource "divio_repository" "site" {
+  organisation = data.divio_organisation.org.id
+  url          = var.repository_url
+}
+
+# Test access: Divio clones main and checks that it may push. A new deploy
+# key (a replaced repository) verifies again.
+resource "divio_repository_verification" "site" {
+  repository = divio_repository.site.id
+  triggers   = { deploy_key = divio_repository.site.fingerprint_sha256 }
+}
+
+resource "divio_application" "app" {
+  name         = "Demo shop"
+  slug         = var.application_slug
+  organisation = data.divio_organisation.org.id
+  plan_group   = data.divio_plan_group.plan.id
+  region       = data.divio_region.region.id
+  repository   = divio_repository_verification.site.repository
+  branch       = "main"
+}
+
+# The webhook that tells Divio to pull when commits land (an extension):
+# paste url and secret into the Git host, or use its provider.
 resource "divio_repository_webhook" "push" {
-  count = var.repository_url == null ? 0 : 1
+  count = var.extensions ? 1 : 0
 
-  application = divio_external_repository.repo[0].application
+  application = divio_application.app.id
   type        = "github"
 }
 
-data "divio_repository_sync_status" "repo" {
-  count = var.repository_url == null ? 0 : 1
+data "divio_repository_sync_status" "app" {
+  count = var.extensions ? 1 : 0
 
-  application = data.divio_application.app.id
+  application = divio_application.app.id
   depends_on  = [divio_repository_webhook.push]
-}
-
-output "application" {
-  value = {
-    id           = data.divio_application.app.id
-    name         = data.divio_application.app.name
-    environments = { for env in data.divio_application.app.environments : env.slug => env.branch }
-  }
-}
-
-output "deploy_key_fingerprint" {
-  description = "Compare with the fingerprint the Git host shows for the deploy key."
-  value       = divio_repository_deploy_key.deploy.fingerprint_sha256
 }
 
 output "deploy_key_public_key" {
   description = "Add this to the Git host as a deploy key with write access."
-  value       = divio_repository_deploy_key.deploy.public_key
+  value       = divio_repository.site.public_key
 }
 
-output "repository" {
-  description = "The binding's access check: state and pinned host key (the commits pulled are in the sync status)."
-  value = var.repository_url == null ? null : {
-    state                = divio_external_repository.repo[0].state
-    host_key_fingerprint = divio_external_repository.repo[0].host_key_fingerprint
+output "deploy_key_fingerprint" {
+  description = "Compare with the fingerprint the Git host shows for the deploy key."
+  value       = divio_repository.site.fingerprint_sha256
+}
+
+output "application" {
+  value = {
+    id         = divio_application.app.id
+    slug       = divio_application.app.slug
+    repository = divio_application.app.repository
+    branch     = divio_application.app.branch
   }
 }
 
 output "webhook_url" {
   description = "GitHub: Settings > Webhooks > Payload URL (content type application/json, push events)."
-  value       = var.repository_url == null ? null : divio_repository_webhook.push[0].url
+  value       = var.extensions ? divio_repository_webhook.push[0].url : null
   sensitive   = true
 }
 
 output "webhook_secret" {
   description = "GitHub: the webhook's Secret."
-  value       = var.repository_url == null ? null : divio_repository_webhook.push[0].secret
+  value       = var.extensions ? divio_repository_webhook.push[0].secret : null
   sensitive   = true
 }
 
 output "sync_status" {
-  description = "How the platform's copy compares with the repository."
-  value = var.repository_url == null ? null : {
-    origin_head        = data.divio_repository_sync_status.repo[0].origin_head
-    platform_head      = data.divio_repository_sync_status.repo[0].platform_head
-    in_sync            = data.divio_repository_sync_status.repo[0].in_sync
-    webhook_configured = data.divio_repository_sync_status.repo[0].webhook_configured
-    last_delivery      = data.divio_repository_sync_status.repo[0].last_delivery_result
-  }
+  description = "Whether Divio's copy of the branch is the repository's (after a push and its webhook)."
+  value = var.extensions ? {
+    in_sync            = data.divio_repository_sync_status.app[0].in_sync
+    origin_head        = data.divio_repository_sync_status.app[0].origin_head
+    platform_head      = data.divio_repository_sync_status.app[0].platform_head
+    webhook_configured = data.divio_repository_sync_status.app[0].webhook_configured
+    last_delivery      = data.divio_repository_sync_status.app[0].last_delivery_result
+  } : null
 }

@@ -55,6 +55,9 @@ type Options struct {
 	// HTTPS Git hosts, e.g. an HTTPSHost's CertPool(); nil means the
 	// system's (the checker StartControlPlane uses).
 	RootCAs *x509.CertPool
+	// PublicOnly serves only Divio's public API, as api.divio.com does:
+	// every extension answers 404 and Idempotency-Key is ignored.
+	PublicOnly bool
 }
 
 // StartControlPlaneWith is StartControlPlane with options.
@@ -66,6 +69,7 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 		EncryptionKey: randomBytes(t, 32),
 		Dev:           true,
 		Middleware:    []func(http.Handler) http.Handler{requests.Middleware, faults.Middleware},
+		PublicOnly:    opts.PublicOnly,
 	}
 	if opts.RootCAs != nil {
 		// The real checker, as in dev mode, trusting only these CAs.
@@ -143,15 +147,35 @@ type RequestLog struct {
 	lines []string
 }
 
-// Middleware records "METHOD /path/" of each request.
+// Middleware records "METHOD /path/ STATUS" of each request, in the
+// order the requests arrived.
 func (l *RequestLog) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l.mu.Lock()
+		i := len(l.lines)
 		l.lines = append(l.lines, r.Method+" "+r.URL.Path)
 		l.mu.Unlock()
-		next.ServeHTTP(w, r)
+		recorder := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(recorder, r)
+		l.mu.Lock()
+		l.lines[i] += fmt.Sprintf(" %d", recorder.status)
+		l.mu.Unlock()
 	})
 }
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(status int) {
+	s.status = status
+	s.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Mark returns a position; Since(mark) lists the requests after it.
 func (l *RequestLog) Mark() int {

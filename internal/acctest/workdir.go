@@ -49,7 +49,7 @@ func (r Result) String() string {
 
 // NewWorkdir serves the provider for t and returns an initialised working
 // directory for the CLI named by TF_ACC_TERRAFORM_PATH.
-func NewWorkdir(t testing.TB) *Workdir {
+func NewWorkdir(t *testing.T) *Workdir {
 	t.Helper()
 	cli, err := CurrentCLI()
 	if err != nil {
@@ -177,7 +177,7 @@ func jsonEqual(a, b any) bool {
 
 // serveProvider serves the provider in this process in debug mode and
 // returns the TF_REATTACH_PROVIDERS value that makes the CLI use it.
-func serveProvider(t testing.TB, cli CLI) string {
+func serveProvider(t *testing.T, cli CLI) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	configCh := make(chan *plugin.ReattachConfig)
@@ -185,7 +185,7 @@ func serveProvider(t testing.TB, cli CLI) string {
 	server := providerserver.NewProtocol6(provider.New("acctest")())
 	go func() {
 		err := tf6server.Serve(ProviderSource, func() tfprotov6.ProviderServer { return server() },
-			tf6server.WithDebug(ctx, configCh, closeCh), tf6server.WithoutLogStderrOverride())
+			tf6server.WithDebug(ctx, configCh, closeCh), tf6server.WithLoggingSink(t))
 		if err != nil {
 			t.Errorf("serve provider: %v", err)
 		}

@@ -1,27 +1,61 @@
 package controlplane
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
 
+// applicationView is an application as the API answers it: the public
+// fields, and (unless in public-only mode) the extension fields.
 type applicationView struct {
 	UUID         string  `json:"uuid"`
 	Slug         string  `json:"slug"`
 	Name         string  `json:"name"`
 	Organisation string  `json:"organisation"`
 	Repository   *string `json:"repository"` // null: Divio's own Git server
+	*ApplicationDetails
 }
 
-func newApplicationView(app store.Application) applicationView {
-	return applicationView{
+// ApplicationDetails are an application's extension fields. Exported only
+// so that encoding/json can fill the embedded pointer when a test decodes
+// a view.
+type ApplicationDetails struct {
+	PlanGroup   string  `json:"plan_group"`
+	Region      string  `json:"region"`
+	AppTemplate *string `json:"app_template"` // the template's URL
+	// Branch is the branch the platform follows in the repository (pulls,
+	// webhook deliveries); "main" on Divio's own Git server.
+	Branch    string `json:"branch"`
+	CreatedAt string `json:"created_at"`
+}
+
+func (s *Server) applicationView(app store.Application) applicationView {
+	view := applicationView{
 		UUID:         app.UUID,
 		Slug:         app.Slug,
 		Name:         app.Name,
 		Organisation: app.OrganisationUUID,
 		Repository:   app.RepositoryUUID,
 	}
+	if !s.cfg.PublicOnly {
+		view.ApplicationDetails = &ApplicationDetails{
+			PlanGroup:   app.PlanGroupUUID,
+			Region:      app.RegionUUID,
+			AppTemplate: nullable(app.AppTemplate),
+			Branch:      app.Branch,
+			CreatedAt:   app.CreatedAt.UTC().Format(time.RFC3339),
+		}
+	}
+	return view
 }
 
 // listApplications serves GET /apps/v3/applications/?slug=&organisation=&name_search=.
@@ -38,12 +72,318 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, user s
 	}
 	serveList(s, w, r, func(page store.Page) ([]store.Application, int, error) {
 		return s.store.ListApplications(r.Context(), user.UUID, filter, page)
-	}, newApplicationView)
+	}, s.applicationView)
 }
 
 // getApplication serves GET /apps/v3/applications/{uuid}/.
 func (s *Server) getApplication(w http.ResponseWriter, r *http.Request, user store.User) {
 	serveObject(s, w, r, func(id string) (store.Application, error) {
 		return s.store.GetApplication(r.Context(), user.UUID, id)
-	}, newApplicationView)
+	}, s.applicationView)
+}
+
+// applicationSlugPattern is the form of an application's slug (it becomes
+// part of host names).
+var applicationSlugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
+
+// Messages of application creation and migration.
+const (
+	msgSlugFormat         = "Enter a valid slug: 2 to 63 lower-case letters, digits and hyphens, starting with a letter or a digit."
+	msgSlugTaken          = "An application with this slug already exists."
+	msgRegionNotInGroup   = "This region is not offered by the plan group; choose one of the plan group's regions."
+	msgTemplateURL        = "Enter a valid URL."
+	msgBranchNeedsRepo    = "A branch can only be set together with an external repository; applications on Divio's own Git server track main."
+	msgRepositoryOtherOrg = "This repository belongs to another organisation than the application's."
+	msgRepositoryNoNull   = "An application that uses an external repository cannot go back to Divio's own Git server."
+	maxNameLength         = 255
+)
+
+func msgRepositoryNotChecked(repositoryUUID string) string {
+	return fmt.Sprintf("The repository has not been verified: check it (POST /apps/v3/repositories/%s/check/) until its state is CLONED, "+
+		"then check it again to verify push access.", repositoryUUID)
+}
+
+func msgRepositoryInvalid(repositoryUUID, reason string) string {
+	return fmt.Sprintf("The repository's last check failed (%s): fix the problem, then check it again (POST /apps/v3/repositories/%s/check/).",
+		reason, repositoryUUID)
+}
+
+func msgRepositoryNoPush(repositoryUUID string) string {
+	return fmt.Sprintf("Push access to the repository has not been verified: check it again (POST /apps/v3/repositories/%s/check/) "+
+		"now that its state is CLONED; the deploy key must have write access.", repositoryUUID)
+}
+
+func msgRepositoryTaken(slug string) string {
+	return fmt.Sprintf("This repository is already used by the application “%s”.", slug)
+}
+
+// repositoryRule is the rule for giving a repository to an application of
+// the organisation organisationUUID: the same organisation's, CLONED with
+// push access verified, not used by another application. It answers under
+// field.
+func (s *Server) repositoryRule(r *http.Request, user store.User, organisationUUID string) store.RepositoryRule {
+	return func(repo store.Repository, appUUID string) error {
+		switch {
+		case repo.OrganisationUUID != organisationUUID:
+			return fieldError("repository", msgRepositoryOtherOrg)
+		case repo.ApplicationUUID != "" && repo.ApplicationUUID != appUUID:
+			slug := "?"
+			if app, err := s.store.GetApplication(r.Context(), user.UUID, repo.ApplicationUUID); err == nil {
+				slug = app.Slug
+			}
+			return fieldError("repository", msgRepositoryTaken(slug))
+		case repo.State == store.StateInvalid:
+			return fieldError("repository", msgRepositoryInvalid(repo.UUID, repo.ErrorCode))
+		case repo.State != store.StateCloned:
+			return fieldError("repository", msgRepositoryNotChecked(repo.UUID))
+		case !repo.Verified():
+			return fieldError("repository", msgRepositoryNoPush(repo.UUID))
+		}
+		return nil
+	}
+}
+
+// lookupRepository validates a requested repository reference: its UUID
+// if the user may see it; otherwise it adds a message to invalid.
+func (s *Server) lookupRepository(r *http.Request, user store.User, requested string, invalid validationErrors) (string, error) {
+	id, ok := parseUUID(requested)
+	if !ok {
+		invalid.add("repository", invalidUUIDMessage(requested))
+		return "", nil
+	}
+	_, err := s.store.GetRepository(r.Context(), user.UUID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		invalid.add("repository", msgDoesNotExist(requested))
+		return "", nil
+	}
+	return id, err
+}
+
+type createApplicationRequest struct {
+	Name            *string         `json:"name"`
+	Slug            *string         `json:"slug"`
+	Organisation    *string         `json:"organisation"`
+	PlanGroup       *string         `json:"plan_group"`
+	Region          *string         `json:"region"`
+	AppTemplate     *string         `json:"app_template"`
+	ReleaseCommands json.RawMessage `json:"release_commands"` // accepted and not used: this control plane does not deploy
+	Repository      *string         `json:"repository"`
+	Branch          *string         `json:"branch"`
+}
+
+// createApplication serves POST /apps/v3/applications/: an application
+// with environments test and live tracking its branch, on Divio's own Git
+// server or on a verified external repository of its organisation.
+func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, user store.User) {
+	var request createApplicationRequest
+	if err := decodeJSON(r, &request); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := s.validateNewApplication(r, user, request)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	app, err := s.store.CreateApplication(r.Context(), n, s.repositoryRule(r, user, n.OrganisationUUID))
+	if errors.Is(err, store.ErrConflict) {
+		// A concurrent request took the slug (or the repository) first.
+		if taken, lookupErr := s.store.ApplicationSlugTaken(r.Context(), n.Slug); lookupErr == nil && taken {
+			err = fieldError("slug", msgSlugTaken)
+		} else {
+			err = fieldError("repository", msgRepositoryTaken("?"))
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.applicationView(app))
+}
+
+// validateNewApplication checks a creation request field by field and
+// returns what to store; the repository rule is applied when it is stored.
+func (s *Server) validateNewApplication(r *http.Request, user store.User, request createApplicationRequest) (store.NewApplication, error) {
+	ctx := r.Context()
+	invalid := validationErrors{}
+	n := store.NewApplication{Branch: defaultBranch}
+	switch {
+	case request.Name == nil:
+		invalid.add("name", msgRequired)
+	case strings.TrimSpace(*request.Name) == "":
+		invalid.add("name", msgBlank)
+	case len(*request.Name) > maxNameLength:
+		invalid.add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", maxNameLength))
+	default:
+		n.Name = *request.Name
+	}
+	switch {
+	case request.Slug == nil:
+		invalid.add("slug", msgRequired)
+	case !applicationSlugPattern.MatchString(*request.Slug):
+		invalid.add("slug", msgSlugFormat)
+	default:
+		n.Slug = *request.Slug
+		taken, err := s.store.ApplicationSlugTaken(ctx, n.Slug)
+		if err != nil {
+			return n, err
+		}
+		if taken {
+			invalid.add("slug", msgSlugTaken)
+		}
+	}
+	var err error
+	if n.OrganisationUUID, err = s.validateOrganisation(r, user, request.Organisation, invalid); err != nil {
+		return n, err
+	}
+
+	var group store.PlanGroup
+	if request.PlanGroup == nil {
+		invalid.add("plan_group", msgRequired)
+	} else if id, ok := parseUUID(*request.PlanGroup); !ok {
+		invalid.add("plan_group", invalidUUIDMessage(*request.PlanGroup))
+	} else if group, err = s.store.GetPlanGroup(ctx, id); errors.Is(err, store.ErrNotFound) {
+		invalid.add("plan_group", msgDoesNotExist(*request.PlanGroup))
+	} else if err != nil {
+		return n, err
+	}
+	n.PlanGroupUUID = group.UUID
+	if request.Region == nil {
+		invalid.add("region", msgRequired)
+	} else if id, ok := parseUUID(*request.Region); !ok {
+		invalid.add("region", invalidUUIDMessage(*request.Region))
+	} else if region, err := s.store.GetRegion(ctx, id); errors.Is(err, store.ErrNotFound) {
+		invalid.add("region", msgDoesNotExist(*request.Region))
+	} else if err != nil {
+		return n, err
+	} else if group.UUID != "" && !slices.Contains(group.RegionUUIDs, region.UUID) {
+		invalid.add("region", msgRegionNotInGroup)
+	} else {
+		n.RegionUUID = region.UUID
+	}
+
+	if request.AppTemplate != nil {
+		if n.AppTemplate, err = s.validateAppTemplate(r, *request.AppTemplate, invalid); err != nil {
+			return n, err
+		}
+	}
+	if request.Repository != nil {
+		if n.RepositoryUUID, err = s.lookupRepository(r, user, *request.Repository, invalid); err != nil {
+			return n, err
+		}
+	}
+	if request.Branch != nil {
+		validateBranch("branch", *request.Branch, invalid)
+		n.Branch = *request.Branch
+		// Divio's CLI sends branch "main" even without a repository: the
+		// default is accepted, any other branch needs one.
+		if request.Repository == nil && *request.Branch != defaultBranch {
+			invalid.add("branch", msgBranchNeedsRepo)
+		}
+	}
+	if err := invalid.orNil(); err != nil {
+		return n, err
+	}
+	for _, env := range defaultEnvironments {
+		n.Environments = append(n.Environments, store.NewEnvironment{Slug: env.Slug, Branch: n.Branch})
+	}
+	return n, nil
+}
+
+// validateAppTemplate accepts the URL of a template (a Divio template from
+// GET /apps/v3/app-templates/ or a custom one), as Divio's CLI sends it, or
+// the UUID of a template of the catalogue; it returns the URL to store.
+func (s *Server) validateAppTemplate(r *http.Request, requested string, invalid validationErrors) (string, error) {
+	if id, ok := parseUUID(requested); ok {
+		template, err := s.store.GetAppTemplate(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			invalid.add("app_template", msgDoesNotExist(requested))
+			return "", nil
+		}
+		return template.URL, err
+	}
+	parsed, err := url.Parse(requested)
+	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" || len(requested) > 2000 {
+		invalid.add("app_template", msgTemplateURL)
+		return "", nil
+	}
+	return requested, nil
+}
+
+// deleteApplication serves DELETE /apps/v3/applications/{uuid}/ (extension
+// application_deletion): its environments and webhook go too; its
+// repository stays, free for another application.
+func (s *Server) deleteApplication(w http.ResponseWriter, r *http.Request, user store.User) {
+	id, err := pathUUID(r)
+	if err == nil {
+		err = s.store.DeleteApplication(r.Context(), user.UUID, id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type migrateRepositoryRequest struct {
+	Repository *string `json:"repository"`
+	Branch     *string `json:"branch"`
+}
+
+// migrateApplicationRepository serves POST
+// /apps/v3/applications/{uuid}/migrate-repository/ (extension
+// application_migration), the Control Panel's "Migrate to external
+// repository": the application uses the repository (same rules as at
+// creation) and it and its test environment follow the branch.
+func (s *Server) migrateApplicationRepository(w http.ResponseWriter, r *http.Request, user store.User) {
+	id, err := pathUUID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var request migrateRepositoryRequest
+	present, err := decodePatch(r, &request)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	app, err := s.store.GetApplication(r.Context(), user.UUID, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	invalid := validationErrors{}
+	branch := defaultBranch
+	if request.Branch != nil {
+		branch = *request.Branch
+		validateBranch("branch", branch, invalid)
+	}
+	var repositoryUUID string
+	switch {
+	case request.Repository != nil:
+		if repositoryUUID, err = s.lookupRepository(r, user, *request.Repository, invalid); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	case present["repository"] && app.RepositoryUUID != nil:
+		invalid.add("repository", msgRepositoryNoNull)
+	case present["repository"]:
+		invalid.add("repository", msgNull)
+	default:
+		invalid.add("repository", msgRequired)
+	}
+	if err := invalid.orNil(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	app, err = s.store.MigrateApplicationRepository(r.Context(), user.UUID, id, repositoryUUID, branch,
+		s.repositoryRule(r, user, app.OrganisationUUID))
+	if errors.Is(err, store.ErrConflict) {
+		err = fieldError("repository", msgRepositoryTaken("?"))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.applicationView(app))
 }

@@ -8,17 +8,47 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
 
-// Seed is the content of a seed (bootstrap) file.
+// Seed is the content of a seed (bootstrap) file. When it names neither
+// regions nor plan groups, DefaultRegions and DefaultPlanGroups are seeded.
 type Seed struct {
+	Regions       []SeedRegion       `json:"regions"`
+	PlanGroups    []SeedPlanGroup    `json:"plan_groups"`
+	AppTemplates  []SeedAppTemplate  `json:"app_templates"`
 	Organisations []SeedOrganisation `json:"organisations"`
 }
+
+// SeedRegion is a region applications run in.
+type SeedRegion struct {
+	Name string `json:"name"`
+}
+
+// SeedPlanGroup is an application plan group and the regions (by name, in
+// order) it offers; each must be a region of the seed.
+type SeedPlanGroup struct {
+	Name    string   `json:"name"`
+	Regions []string `json:"regions"`
+}
+
+// SeedAppTemplate is an application template.
+type SeedAppTemplate struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// The catalogues seeded when a seed names neither regions nor plan groups.
+var (
+	DefaultRegions    = []SeedRegion{{Name: "eu-central"}, {Name: "us-east"}}
+	DefaultPlanGroups = []SeedPlanGroup{{Name: "Free", Regions: []string{"eu-central"}}, {Name: "Pro", Regions: []string{"eu-central", "us-east"}}}
+)
 
 // SeedOrganisation is an organisation with its members and applications.
 type SeedOrganisation struct {
@@ -35,12 +65,16 @@ type SeedUser struct {
 	Token     string `json:"token"`
 }
 
-// SeedApplication is an application. Name defaults to the slug. When
+// SeedApplication is an application on Divio's own Git server. Name
+// defaults to the slug; PlanGroup (a name) to the first plan group in the
+// database, Region (a name) to that plan group's first region. When
 // Environments is nil (absent in the file) it gets test and live, both
 // tracking main; an explicit empty list means no environments.
 type SeedApplication struct {
 	Slug         string            `json:"slug"`
 	Name         string            `json:"name"`
+	PlanGroup    string            `json:"plan_group"`
+	Region       string            `json:"region"`
 	Environments []SeedEnvironment `json:"environments"`
 }
 
@@ -52,6 +86,9 @@ type SeedEnvironment struct {
 
 // BootstrapResult names the UUIDs of the seeded objects.
 type BootstrapResult struct {
+	Regions       map[string]string `json:"regions"`       // region name -> uuid
+	PlanGroups    map[string]string `json:"plan_groups"`   // plan group name -> uuid
+	AppTemplates  map[string]string `json:"app_templates"` // app template name -> uuid
 	Organisations map[string]string `json:"organisations"` // organisation name -> uuid
 	Users         map[string]string `json:"users"`         // email -> uuid
 	Applications  map[string]string `json:"applications"`  // application slug -> uuid
@@ -110,6 +147,51 @@ func (seed Seed) Validate() error {
 	problem := func(where, format string, args ...any) {
 		problems = append(problems, fmt.Errorf("%s: %s", where, fmt.Sprintf(format, args...)))
 	}
+	regionNames := map[string]bool{}
+	for i, region := range seed.Regions {
+		where := fmt.Sprintf("regions[%d].name", i)
+		if strings.TrimSpace(region.Name) == "" {
+			problem(where, "is required")
+		} else if regionNames[region.Name] {
+			problem(where, "%q appears twice", region.Name)
+		}
+		regionNames[region.Name] = true
+	}
+	groupNames := map[string]bool{}
+	for i, group := range seed.PlanGroups {
+		where := fmt.Sprintf("plan_groups[%d]", i)
+		if strings.TrimSpace(group.Name) == "" {
+			problem(where+".name", "is required")
+		} else if groupNames[group.Name] {
+			problem(where+".name", "%q appears twice", group.Name)
+		}
+		groupNames[group.Name] = true
+		if len(group.Regions) == 0 {
+			problem(where+".regions", "must name at least one region")
+		}
+		seen := map[string]bool{}
+		for j, region := range group.Regions {
+			if !regionNames[region] {
+				problem(fmt.Sprintf("%s.regions[%d]", where, j), "%q is not a region of the seed", region)
+			} else if seen[region] {
+				problem(fmt.Sprintf("%s.regions[%d]", where, j), "%q appears twice", region)
+			}
+			seen[region] = true
+		}
+	}
+	templateNames := map[string]bool{}
+	for i, template := range seed.AppTemplates {
+		where := fmt.Sprintf("app_templates[%d]", i)
+		if strings.TrimSpace(template.Name) == "" {
+			problem(where+".name", "is required")
+		} else if templateNames[template.Name] {
+			problem(where+".name", "%q appears twice", template.Name)
+		}
+		templateNames[template.Name] = true
+		if u, err := url.Parse(template.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problem(where+".url", "%q is not an http or https URL", template.URL)
+		}
+	}
 	organisationNames := map[string]bool{}
 	tokenOwners := map[string]string{}
 	appSlugs := map[string]bool{}
@@ -148,6 +230,12 @@ func (seed Seed) Validate() error {
 				problem(appWhere+".slug", "%q appears twice", app.Slug)
 			}
 			appSlugs[app.Slug] = true
+			if app.PlanGroup != "" && len(seed.PlanGroups) > 0 && !groupNames[app.PlanGroup] {
+				problem(appWhere+".plan_group", "%q is not a plan group of the seed", app.PlanGroup)
+			}
+			if app.Region != "" && len(seed.Regions) > 0 && !regionNames[app.Region] {
+				problem(appWhere+".region", "%q is not a region of the seed", app.Region)
+			}
 
 			envSlugs := map[string]bool{}
 			for k, env := range app.Environments {
@@ -175,7 +263,8 @@ func (s *Server) Bootstrap(ctx context.Context, seed Seed) (*BootstrapResult, er
 	if err != nil {
 		return nil, err
 	}
-	s.logger.Info("bootstrap applied", "organisations", len(result.Organisations), "users", len(result.Users),
+	s.logger.Info("bootstrap applied", "regions", len(result.Regions), "plan_groups", len(result.PlanGroups),
+		"app_templates", len(result.AppTemplates), "organisations", len(result.Organisations), "users", len(result.Users),
 		"applications", len(result.Applications), "environments", len(result.Environments))
 	return result, nil
 }
@@ -196,12 +285,18 @@ func applySeed(ctx context.Context, st *store.Store, seed Seed) (*BootstrapResul
 		return nil, fmt.Errorf("controlplane: invalid seed: %w", err)
 	}
 	result := &BootstrapResult{
+		Regions:       map[string]string{},
+		PlanGroups:    map[string]string{},
+		AppTemplates:  map[string]string{},
 		Organisations: map[string]string{},
 		Users:         map[string]string{},
 		Applications:  map[string]string{},
 		Environments:  map[string]string{},
 	}
 	err := st.Seed(ctx, func(tx *store.SeedTx) error {
+		if err := seedCatalogues(tx, seed, result); err != nil {
+			return err
+		}
 		for _, org := range seed.Organisations {
 			if err := seedOrganisation(tx, org, result); err != nil {
 				return err
@@ -238,7 +333,11 @@ func seedOrganisation(tx *store.SeedTx, org SeedOrganisation, result *BootstrapR
 
 	for _, app := range org.Applications {
 		name := cmp.Or(app.Name, app.Slug)
-		appUUID, err := tx.EnsureApplication(orgUUID, app.Slug, name)
+		group, region, err := seedPlacement(tx, app)
+		if err != nil {
+			return fmt.Errorf("application %q: %w", app.Slug, err)
+		}
+		appUUID, err := tx.EnsureApplication(orgUUID, app.Slug, name, group, region)
 		if err != nil {
 			return fmt.Errorf("application %q: %w", app.Slug, err)
 		}
@@ -257,4 +356,72 @@ func seedOrganisation(tx *store.SeedTx, org SeedOrganisation, result *BootstrapR
 		}
 	}
 	return nil
+}
+
+// seedCatalogues seeds the regions, plan groups and app templates (the
+// default regions and plan groups when the seed names neither).
+func seedCatalogues(tx *store.SeedTx, seed Seed, result *BootstrapResult) error {
+	regions, groups := seed.Regions, seed.PlanGroups
+	if len(regions) == 0 && len(groups) == 0 {
+		regions, groups = DefaultRegions, DefaultPlanGroups
+	}
+	for _, region := range regions {
+		id, err := tx.EnsureRegion(region.Name)
+		if err != nil {
+			return fmt.Errorf("region %q: %w", region.Name, err)
+		}
+		result.Regions[region.Name] = id
+	}
+	for _, group := range groups {
+		var regionUUIDs []string
+		for _, name := range group.Regions {
+			regionUUIDs = append(regionUUIDs, result.Regions[name])
+		}
+		id, err := tx.EnsurePlanGroup(group.Name, regionUUIDs)
+		if err != nil {
+			return fmt.Errorf("plan group %q: %w", group.Name, err)
+		}
+		result.PlanGroups[group.Name] = id
+	}
+	for _, template := range seed.AppTemplates {
+		id, err := tx.EnsureAppTemplate(template.Name, template.URL)
+		if err != nil {
+			return fmt.Errorf("app template %q: %w", template.Name, err)
+		}
+		result.AppTemplates[template.Name] = id
+	}
+	return nil
+}
+
+// seedPlacement returns the plan group and region of a seeded application:
+// the ones it names, or the first plan group in the database and that plan
+// group's first region.
+func seedPlacement(tx *store.SeedTx, app SeedApplication) (groupUUID, regionUUID string, err error) {
+	group, err := tx.PlanGroupByName(app.PlanGroup)
+	if errors.Is(err, store.ErrNotFound) {
+		if app.PlanGroup == "" {
+			return "", "", errors.New("there is no plan group to put it in")
+		}
+		return "", "", fmt.Errorf("there is no plan group %q", app.PlanGroup)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if app.Region == "" {
+		if len(group.RegionUUIDs) == 0 {
+			return "", "", fmt.Errorf("the plan group %q offers no region", group.Name)
+		}
+		return group.UUID, group.RegionUUIDs[0], nil
+	}
+	region, err := tx.RegionByName(app.Region)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", "", fmt.Errorf("there is no region %q", app.Region)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if !slices.Contains(group.RegionUUIDs, region.UUID) {
+		return "", "", fmt.Errorf("the plan group %q does not offer the region %q", group.Name, app.Region)
+	}
+	return group.UUID, region.UUID, nil
 }

@@ -17,6 +17,9 @@ func TestBootstrapIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, pair := range map[string][2]map[string]string{
+		"regions":       {ts.seed.Regions, again.Regions},
+		"plan groups":   {ts.seed.PlanGroups, again.PlanGroups},
+		"app templates": {ts.seed.AppTemplates, again.AppTemplates},
 		"organisations": {ts.seed.Organisations, again.Organisations},
 		"users":         {ts.seed.Users, again.Users},
 		"applications":  {ts.seed.Applications, again.Applications},
@@ -33,6 +36,7 @@ func TestBootstrapIsIdempotent(t *testing.T) {
 	db := ts.server.store.DB()
 	for table, want := range map[string]int{
 		"organisations": 2, "users": 2, "memberships": 2, "tokens": 2, "applications": 3, "environments": 6,
+		"regions": 2, "plan_groups": 2, "plan_group_regions": 3, "app_templates": 1,
 	} {
 		var count int
 		if err := db.QueryRow(`SELECT count(*) FROM ` + table).Scan(&count); err != nil {
@@ -79,6 +83,48 @@ func TestBootstrapKeepsChangesAndAddsWhatIsNew(t *testing.T) {
 		if _, ok := result.Environments[unwanted]; ok {
 			t.Errorf("%s exists: an application with an explicit list of environments also got the default ones", unwanted)
 		}
+	}
+}
+
+// A seed with its own catalogues: no defaults then; applications name
+// their plan group and region, or take the first plan group and its first region.
+func TestBootstrapCatalogues(t *testing.T) {
+	seed := Seed{
+		Regions:      []SeedRegion{{Name: "mars-north"}, {Name: "mars-south"}},
+		PlanGroups:   []SeedPlanGroup{{Name: "Tiny", Regions: []string{"mars-south"}}, {Name: "Huge", Regions: []string{"mars-north", "mars-south"}}},
+		AppTemplates: []SeedAppTemplate{{Name: "Flask", URL: "https://example.com/flask.git"}},
+		Organisations: []SeedOrganisation{{Name: "Acme", Users: []SeedUser{{Email: "ada@acme.test", Token: adaToken}},
+			Applications: []SeedApplication{{Slug: "first"}, {Slug: "placed", PlanGroup: "Huge", Region: "mars-north"}}}},
+	}
+	ts := &testServer{t: t, clock: newTestClock(), cfg: Config{DBPath: filepath.Join(t.TempDir(), "cp.db"),
+		EncryptionKey: make([]byte, 32), AccessChecker: &fakeChecker{}, Syncer: newFakeSyncer()}}
+	ts.start()
+	result, err := ts.server.Bootstrap(context.Background(), seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(result.Regions) != 2 || len(result.PlanGroups) != 2 || result.AppTemplates["Flask"] == "" {
+		t.Fatalf("result %+v", result)
+	}
+	for slug, want := range map[string][2]string{
+		"first":  {result.PlanGroups["Tiny"], result.Regions["mars-south"]},
+		"placed": {result.PlanGroups["Huge"], result.Regions["mars-north"]},
+	} {
+		var app applicationView
+		ts.get("/apps/v3/applications/"+result.Applications[slug]+"/", http.StatusOK, &app)
+		if app.PlanGroup != want[0] || app.Region != want[1] || app.Repository != nil || app.Branch != "main" {
+			t.Errorf("%s: %s, want plan group %s and region %s", slug, mustJSON(app), want[0], want[1])
+		}
+	}
+	var regions listResponse[regionView]
+	ts.get("/apps/v3/regions/", http.StatusOK, &regions)
+	if regions.Count != 2 || regions.Results[0].Name != "mars-north" {
+		t.Fatalf("regions %s: want the seed's only", mustJSON(regions))
+	}
+	// A region the plan group does not offer.
+	bad := Seed{Organisations: []SeedOrganisation{{Name: "Acme", Applications: []SeedApplication{{Slug: "x", PlanGroup: "Tiny", Region: "mars-north"}}}}}
+	if _, err := ts.server.Bootstrap(context.Background(), bad); err == nil || !strings.Contains(err.Error(), `does not offer the region "mars-north"`) {
+		t.Fatalf("error %v", err)
 	}
 }
 
@@ -168,6 +214,40 @@ func TestLoadSeedFile(t *testing.T) {
 	}
 }
 
+func TestLoadSeedFileWithCatalogues(t *testing.T) {
+	// The contract's example of the additions.
+	seed, err := LoadSeedFile(writeSeedFile(t, `{
+  "regions": [{"name": "eu-central"}],
+  "plan_groups": [{"name": "Free", "regions": ["eu-central"]}],
+  "app_templates": [{"name": "Django", "url": "https://github.com/divio/django-template"}],
+  "organisations": [{"name": "Demo", "applications": [{"slug": "demo-app", "plan_group": "Free", "region": "eu-central"}]}]
+}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seed.Regions[0].Name != "eu-central" || seed.PlanGroups[0].Regions[0] != "eu-central" || seed.AppTemplates[0].URL != "https://github.com/divio/django-template" ||
+		seed.Organisations[0].Applications[0].PlanGroup != "Free" {
+		t.Fatalf("decoded %+v", seed)
+	}
+}
+
+// The quickstart's seed loads and applies: the demo application on
+// Divio's own Git server, in the default plan group and region.
+func TestQuickstartSeed(t *testing.T) {
+	seed, err := LoadSeedFile(filepath.Join("..", "..", "examples", "quickstart", "bootstrap.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	result, err := BootstrapDB(context.Background(), filepath.Join(t.TempDir(), "cp.db"), seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if result.Applications["demo-app"] == "" || result.PlanGroups["Free"] == "" || result.Regions["eu-central"] == "" ||
+		result.Environments["demo-app/test"] == "" || result.Environments["demo-app/live"] == "" {
+		t.Fatalf("result %+v", result)
+	}
+}
+
 func TestLoadSeedFileErrors(t *testing.T) {
 	cases := map[string]struct{ content, want string }{
 		"unknown field": {`{"organisations": [{"name": "A", "colour": "red"}]}`, `unknown field "colour"`},
@@ -182,6 +262,17 @@ func TestLoadSeedFileErrors(t *testing.T) {
 			`organisations[1].applications[0].slug: "x" appears twice`},
 		"shared token": {`{"organisations": [{"name": "A", "users": [{"email": "a@x.test", "token": "t"}, {"email": "b@x.test", "token": "t"}]}]}`,
 			"organisations[0].users[1].token: is also the token of a@x.test"},
+		"plan group of an unknown region": {`{"regions": [{"name": "eu"}], "plan_groups": [{"name": "Free", "regions": ["us"]}]}`,
+			`plan_groups[0].regions[0]: "us" is not a region of the seed`},
+		"plan group without regions": {`{"regions": [{"name": "eu"}], "plan_groups": [{"name": "Free", "regions": []}]}`,
+			`plan_groups[0].regions: must name at least one region`},
+		"duplicate region": {`{"regions": [{"name": "eu"}, {"name": "eu"}]}`, `regions[1].name: "eu" appears twice`},
+		"template without URL": {`{"app_templates": [{"name": "Django", "url": "django"}]}`,
+			`app_templates[0].url: "django" is not an http or https URL`},
+		"application of an unknown plan group": {`{"regions": [{"name": "eu"}], "plan_groups": [{"name": "Free", "regions": ["eu"]}], "organisations": [{"name": "A", "applications": [{"slug": "xy", "plan_group": "Pro"}]}]}`,
+			`organisations[0].applications[0].plan_group: "Pro" is not a plan group of the seed`},
+		"application repository": {`{"organisations": [{"name": "A", "applications": [{"slug": "xy", "repository": "x"}]}]}`,
+			`unknown field "repository"`},
 		"duplicate environment": {`{"organisations": [{"name": "A", "applications": [{"slug": "x", "environments": [{"slug": "test"}, {"slug": "test"}]}]}]}`,
 			`organisations[0].applications[0].environments[1].slug: "test" appears twice`},
 	}

@@ -107,7 +107,7 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, user 
 }
 
 // checkRemoteBranch looks branch up at the external repository of the
-// application, if it has one, with the binding's credentials.
+// application, if it has one, with the repository's credentials.
 func (s *Server) checkRemoteBranch(r *http.Request, user store.User, applicationUUID, branch string) error {
 	app, err := s.store.GetApplication(r.Context(), user.UUID, applicationUUID)
 	if err != nil || app.RepositoryUUID == nil {
@@ -122,7 +122,7 @@ func (s *Server) checkRemoteBranch(r *http.Request, user store.User, application
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "repository credentials unavailable",
 			slog.String("repository", repo.UUID), slog.String("error", err.Error()))
 		return fieldError("branch", msgBranchNotChecked(branch,
-			"the control plane could not read the stored credentials of the repository; set them again with PATCH."))
+			"the control plane could not read the stored credentials of the repository."))
 	}
 	exists, result := s.syncer.RemoteBranchExists(r.Context(), repo.DSN, branch, auth, repo.HostKey)
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "remote branch lookup", slog.String("repository", repo.UUID),

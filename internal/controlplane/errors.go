@@ -146,3 +146,26 @@ func jsonDecodeError(err error) error {
 	}
 	return fieldError(nonFieldErrors, "JSON parse error - "+strings.TrimPrefix(err.Error(), "json: ")+".")
 }
+
+// decodePatch decodes a body like decodeJSON and also returns which fields
+// it names, so that null can be told from absent.
+func decodePatch(r *http.Request, dst any) (map[string]bool, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeBody(body, dst); err != nil {
+		return nil, err
+	}
+	present := map[string]bool{}
+	if len(bytes.TrimSpace(body)) > 0 {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(body, &fields); err != nil {
+			return nil, jsonDecodeError(err)
+		}
+		for name := range fields {
+			present[name] = true
+		}
+	}
+	return present, nil
+}

@@ -24,8 +24,10 @@ const (
 	globexWeb  = "globex-web"
 )
 
+// baseSeed has the default regions and plan groups (it names none) and one
+// app template.
 func baseSeed() Seed {
-	return Seed{Organisations: []SeedOrganisation{
+	return Seed{AppTemplates: []SeedAppTemplate{{Name: "Django", URL: "https://github.com/divio/django-template"}}, Organisations: []SeedOrganisation{
 		{
 			Name:  "Acme",
 			Users: []SeedUser{{Email: "ada@acme.test", FirstName: "Ada", LastName: "Lovelace", Token: adaToken}},

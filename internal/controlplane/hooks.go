@@ -321,7 +321,7 @@ func (s *Server) receiveDelivery(w http.ResponseWriter, r *http.Request) {
 		WebhookUUID: hook.UUID, RepositoryUUID: hook.RepositoryUUID, ReceivedAt: h.now,
 		ID: deliveryID(hook.Type, r.Header, body), Result: store.DeliveryIgnored,
 	}
-	detail, notPayload := judgeDelivery(&delivery, kind, event, hook.Type, body, repo.Branch)
+	detail, notPayload := judgeDelivery(&delivery, kind, event, hook.Type, body, repo.ApplicationBranch)
 	if notPayload != nil {
 		h.reject(http.StatusBadRequest, notPayload.detail)
 		return

@@ -12,44 +12,53 @@ import (
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
 
-func countDeployKeys(t *testing.T, ts *testServer, token string) int {
+func countRepositories(t *testing.T, ts *testServer, token string) int {
 	t.Helper()
-	var list listResponse[deployKeyView]
-	ts.request(http.MethodGet, "/apps/v3/deploy-keys/", token, nil).expect(t, http.StatusOK, &list)
+	var list listResponse[repositoryView]
+	ts.request(http.MethodGet, "/apps/v3/repositories/", token, nil).expect(t, http.StatusOK, &list)
 	return list.Count
+}
+
+// repositoryBody is a request body creating an SSH repository of an organisation.
+func repositoryBody(organisation, keyType string) string {
+	body := `{"organisation": "` + organisation + `", "url": "` + sshURL + `"`
+	if keyType != "" {
+		body += `, "key_type": "` + keyType + `"`
+	}
+	return body + `}`
 }
 
 func TestIdempotentReplay(t *testing.T) {
 	ts := newTestServer(t)
-	body := `{"application": "` + ts.seed.Applications[acmeWeb] + `", "key_type": "ECDSA"}`
-	first := ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, body, "Idempotency-Key", "key-1")
+	body := repositoryBody(ts.seed.Organisations["Acme"], "ECDSA")
+	first := ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, body, "Idempotency-Key", "key-1")
 	first.expect(t, http.StatusCreated, nil)
 	if first.header.Get("Idempotent-Replayed") != "" {
 		t.Error("the first request is marked as replayed")
 	}
-	second := ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, body, "Idempotency-Key", "key-1")
-	second.expect(t, http.StatusCreated, &deployKeyView{})
+	second := ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, body, "Idempotency-Key", "key-1")
+	second.expect(t, http.StatusCreated, &repositoryView{})
 	if second.header.Get("Idempotent-Replayed") != "true" {
 		t.Error("the repeat lacks Idempotent-Replayed: true")
 	}
 	if !bytes.Equal(first.body, second.body) {
 		t.Errorf("replayed body %s differs from %s", second.body, first.body)
 	}
-	if n := countDeployKeys(t, ts, adaToken); n != 1 {
-		t.Fatalf("%d deploy keys exist, want 1", n)
+	if n := countRepositories(t, ts, adaToken); n != 1 {
+		t.Fatalf("%d repositories exist, want 1", n)
 	}
 
 	// The same key with another body is refused and creates nothing.
-	other := `{"application": "` + ts.seed.Applications[acmeAPI] + `"}`
-	ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, other, "Idempotency-Key", "key-1").expectJSON(t,
+	other := repositoryBody(ts.seed.Organisations["Acme"], "")
+	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, other, "Idempotency-Key", "key-1").expectJSON(t,
 		http.StatusUnprocessableEntity, `{"non_field_errors": ["Idempotency-Key was already used for a different request."]}`)
-	if n := countDeployKeys(t, ts, adaToken); n != 1 {
-		t.Fatalf("%d deploy keys exist after the 422, want 1", n)
+	if n := countRepositories(t, ts, adaToken); n != 1 {
+		t.Fatalf("%d repositories exist after the 422, want 1", n)
 	}
 
 	// Keys are per user: Grace's "key-1" is her own.
-	graces := `{"application": "` + ts.seed.Applications[globexWeb] + `"}`
-	resp := ts.request(http.MethodPost, "/apps/v3/deploy-keys/", graceToken, graces, "Idempotency-Key", "key-1")
+	graces := repositoryBody(ts.seed.Organisations["Globex"], "")
+	resp := ts.request(http.MethodPost, "/apps/v3/repositories/", graceToken, graces, "Idempotency-Key", "key-1")
 	resp.expect(t, http.StatusCreated, nil)
 	if resp.header.Get("Idempotent-Replayed") != "" {
 		t.Error("another user's request with the same key was replayed")
@@ -59,37 +68,37 @@ func TestIdempotentReplay(t *testing.T) {
 func TestIdempotencyValidationErrorsReplayToo(t *testing.T) {
 	ts := newTestServer(t)
 	for range 2 {
-		ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, `{}`, "Idempotency-Key", "k").
-			expectJSON(t, http.StatusBadRequest, `{"application": ["This field is required."]}`)
+		ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, `{}`, "Idempotency-Key", "k").
+			expectJSON(t, http.StatusBadRequest, `{"organisation": ["This field is required."], "url": ["This field is required."]}`)
 	}
 	long := strings.Repeat("k", 256)
-	ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, `{}`, "Idempotency-Key", long).
+	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, `{}`, "Idempotency-Key", long).
 		expectJSON(t, http.StatusBadRequest, `{"non_field_errors": ["Idempotency-Key must be at most 255 characters."]}`)
 }
 
 func TestIdempotencyKeyExpires(t *testing.T) {
 	ts := newTestServer(t)
-	post := func(app string) testResponse {
-		return ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, `{"application": "`+app+`"}`, "Idempotency-Key", "old")
+	post := func(keyType string) testResponse {
+		return ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, repositoryBody(ts.seed.Organisations["Acme"], keyType), "Idempotency-Key", "old")
 	}
-	post(ts.seed.Applications[acmeWeb]).expect(t, http.StatusCreated, nil)
+	post("ED25519").expect(t, http.StatusCreated, nil)
 	ts.clock.Advance(idempotencyTTL + time.Second)
-	resp := post(ts.seed.Applications[acmeAPI]) // would be a 422 within the TTL
+	resp := post("RSA") // would be a 422 within the TTL
 	resp.expect(t, http.StatusCreated, nil)
-	if resp.header.Get("Idempotent-Replayed") != "" || countDeployKeys(t, ts, adaToken) != 2 {
+	if resp.header.Get("Idempotent-Replayed") != "" || countRepositories(t, ts, adaToken) != 2 {
 		t.Fatal("an expired key was still honoured")
 	}
 }
 
 func TestConcurrentRequestsWithOneKeyRunOnce(t *testing.T) {
 	ts := newTestServer(t)
-	body := `{"application": "` + ts.seed.Applications[acmeWeb] + `", "key_type": "RSA"}`
+	body := repositoryBody(ts.seed.Organisations["Acme"], "RSA")
 	const parallel = 6
 	bodies := make([][]byte, parallel)
 	var wg sync.WaitGroup
 	for i := range parallel {
 		wg.Go(func() {
-			resp := ts.request(http.MethodPost, "/apps/v3/deploy-keys/", adaToken, body, "Idempotency-Key", "same")
+			resp := ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, body, "Idempotency-Key", "same")
 			if resp.status != http.StatusCreated {
 				t.Errorf("request %d: status %d %s", i, resp.status, resp.body)
 			}
@@ -102,8 +111,8 @@ func TestConcurrentRequestsWithOneKeyRunOnce(t *testing.T) {
 			t.Fatalf("answers differ:\n%s\n%s", bodies[0], bodies[i])
 		}
 	}
-	if n := countDeployKeys(t, ts, adaToken); n != 1 {
-		t.Fatalf("%d deploy keys exist, want 1", n)
+	if n := countRepositories(t, ts, adaToken); n != 1 {
+		t.Fatalf("%d repositories exist, want 1", n)
 	}
 }
 
@@ -123,7 +132,7 @@ func TestServerErrorsAreNotStored(t *testing.T) {
 	user := store.User{UUID: ts.seed.Users["ada@acme.test"]}
 	send := func() *httptest.ResponseRecorder {
 		recorder := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/apps/v3/deploy-keys/", strings.NewReader(`{}`))
+		req := httptest.NewRequest(http.MethodPost, "/apps/v3/repositories/", strings.NewReader(`{}`))
 		req.Header.Set("Idempotency-Key", "retry-me")
 		handler(recorder, req, user)
 		return recorder

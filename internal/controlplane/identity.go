@@ -17,3 +17,27 @@ type userView struct {
 func (s *Server) me(w http.ResponseWriter, r *http.Request, user store.User) {
 	writeJSON(w, http.StatusOK, userView{UUID: user.UUID, FirstName: user.FirstName, LastName: user.LastName, Email: user.Email})
 }
+
+type organisationView struct {
+	UUID string `json:"uuid"`
+	Name string `json:"name"`
+}
+
+func newOrganisationView(o store.Organisation) organisationView {
+	return organisationView{UUID: o.UUID, Name: o.Name}
+}
+
+// listOrganisations serves GET /iam/v3/organisations/: the user's
+// organisations. Like DRF it ignores unknown parameters (?name= included).
+func (s *Server) listOrganisations(w http.ResponseWriter, r *http.Request, user store.User) {
+	serveList(s, w, r, func(page store.Page) ([]store.Organisation, int, error) {
+		return s.store.ListOrganisations(r.Context(), user.UUID, page)
+	}, newOrganisationView)
+}
+
+// getOrganisation serves GET /iam/v3/organisations/{uuid}/.
+func (s *Server) getOrganisation(w http.ResponseWriter, r *http.Request, user store.User) {
+	serveObject(s, w, r, func(id string) (store.Organisation, error) {
+		return s.store.GetOrganisation(r.Context(), user.UUID, id)
+	}, newOrganisationView)
+}

@@ -92,12 +92,12 @@ func TestPageOutOfRange(t *testing.T) {
 			expectJSON(t, http.StatusNotFound, `{"detail": "Invalid page."}`)
 	}
 	// An empty list still has a first page.
-	var empty listResponse[deployKeyView]
-	ts.get("/apps/v3/deploy-keys/", http.StatusOK, &empty)
+	var empty listResponse[repositoryView]
+	ts.get("/apps/v3/repositories/", http.StatusOK, &empty)
 	if empty.Count != 0 || empty.Results == nil || empty.Next != nil || empty.Previous != nil {
 		t.Fatalf("empty list answered %+v", empty)
 	}
-	if resp := ts.get("/apps/v3/deploy-keys/", http.StatusOK, nil); !strings.Contains(string(resp.body), `"results":[]`) {
+	if resp := ts.get("/apps/v3/repositories/", http.StatusOK, nil); !strings.Contains(string(resp.body), `"results":[]`) {
 		t.Errorf("empty results are not []: %s", resp.body)
 	}
 }

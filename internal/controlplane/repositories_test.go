@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 	"github.com/divio-community/terraform-provider-divio/internal/giturl"
@@ -26,12 +28,6 @@ const (
 	httpsToken = "glpat-SECRET-token-0123456789"
 )
 
-// Fingerprints of the right form.
-const (
-	fingerprintA = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"
-	fingerprintB = "SHA256:PiPoFgA5WUoziU9lZOGxNIu9egCI1CxKy3PurtWcAJ0"
-)
-
 // objects is a JSON object in a request.
 type objects = map[string]any
 
@@ -42,11 +38,10 @@ func createRepository(t *testing.T, ts *testServer, token string, body objects) 
 	return repo
 }
 
-func patchRepository(t *testing.T, ts *testServer, id string, body objects) repositoryView {
+// createSSHRepository creates an SSH repository of Acme as Ada.
+func createSSHRepository(t *testing.T, ts *testServer, url string) repositoryView {
 	t.Helper()
-	var repo repositoryView
-	ts.request(http.MethodPatch, "/apps/v3/repositories/"+id+"/", adaToken, body).expect(t, http.StatusOK, &repo)
-	return repo
+	return createRepository(t, ts, adaToken, objects{"organisation": ts.seed.Organisations["Acme"], "url": url, "key_type": "ED25519"})
 }
 
 func getRepository(t *testing.T, ts *testServer, id string) repositoryView {
@@ -54,6 +49,23 @@ func getRepository(t *testing.T, ts *testServer, id string) repositoryView {
 	var repo repositoryView
 	ts.get("/apps/v3/repositories/"+id+"/", http.StatusOK, &repo)
 	return repo
+}
+
+// check posts a check of branch (migrate "true", as the CLI sends it) as
+// Ada and returns the answer.
+func check(t *testing.T, ts *testServer, id, branch string) testResponse {
+	t.Helper()
+	return ts.request(http.MethodPost, "/apps/v3/repositories/"+id+"/check/", adaToken, objects{"branch": branch, "migrate": "true"})
+}
+
+// verify runs Divio's verification of a repository of Ada's with the
+// (fake, succeeding) checker: check, wait for CLONED, check again.
+func verify(t *testing.T, ts *testServer, id, branch string) repositoryView {
+	t.Helper()
+	check(t, ts, id, branch).expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
+	waitIdle(t, ts)
+	check(t, ts, id, branch).expectJSON(t, http.StatusOK, `{"code": "success"}`)
+	return getRepository(t, ts, id)
 }
 
 func withChecker(checker AccessChecker) func(*Config) {
@@ -67,494 +79,150 @@ func deref[T any](p *T) any {
 	return *p
 }
 
-func TestRepositoryLifecycleSSH(t *testing.T) {
-	checker := &fakeChecker{}
-	ts := newTestServer(t, withChecker(checker))
-	app := ts.seed.Applications[acmeWeb]
-	createDeployKey(t, ts, adaToken, app, "") // another key of the same application
-	key := createDeployKey(t, ts, adaToken, app, "ECDSA")
-
-	// url is the canonical form, dsn the clone URL.
-	created := createRepository(t, ts, adaToken, objects{"application": app, "url": "git@GitHub.com:acme/website", "deploy_key": key.UUID})
-	want := repositoryView{
-		UUID: created.UUID, Organisation: ts.seed.Organisations["Acme"], Application: app,
-		URL: "ssh://git@github.com/acme/website.git", DSN: "ssh://git@github.com/acme/website",
-		Branch: "main", AuthType: "ssh", DeployKey: &key.UUID, AuthInfo: &key.PublicKey,
-		WriteAccess: true, State: "CLONING",
-		CreatedAt: "2026-11-25T10:00:00Z", UpdatedAt: "2026-11-25T10:00:00Z",
-	}
-	if !jsonEqual(created, want) {
-		t.Fatalf("created\n%s\nwant\n%s", mustJSON(created), mustJSON(want))
-	}
-	var application applicationView
-	ts.get("/apps/v3/applications/"+app+"/", http.StatusOK, &application)
-	if application.Repository == nil || *application.Repository != created.UUID {
-		t.Fatalf("the application's repository is %v, want %s", deref(application.Repository), created.UUID)
-	}
-
-	waitIdle(t, ts)
-	checked := getRepository(t, ts, created.UUID)
-	want.State = "CLONED"
-	want.LastCommit = ptr(fakeCommit)
-	want.HostKey, want.HostKeyFingerprint = ptr(fakeHostKey().AuthorizedKey), ptr(fakeHostKey().FingerprintSHA256)
-	want.CheckedAt = ptr("2026-11-25T10:00:00Z")
-	want.CheckDurationMS = ptr(int64(1234))
-	if !jsonEqual(checked, want) {
-		t.Fatalf("after the check\n%s\nwant\n%s", mustJSON(checked), mustJSON(want))
-	}
-
-	calls := checker.requests()
-	if len(calls) != 1 {
-		t.Fatalf("%d checks, want 1", len(calls))
-	}
-	privateKey, err := ts.server.store.DeployKeyPrivateKey(context.Background(), key.UUID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := calls[0]
-	if first.URL != created.DSN || first.Branch != "main" || !first.NewApplication || !first.WriteAccess ||
-		first.PinnedHostKey != "" || first.ExpectedHostKeyFingerprint != "" ||
-		!bytes.Equal(first.Auth.SSHPrivateKey, privateKey) || first.Auth.HTTPSUsername != "" || first.Auth.HTTPSToken != "" {
-		t.Fatalf("first check request %+v", first)
-	}
-
-	// Later checks verify the pinned host key.
-	var accepted repositoryView
-	ts.request(http.MethodPost, "/apps/v3/repositories/"+created.UUID+"/check/", adaToken, objects{"migrate": true}).
-		expect(t, http.StatusAccepted, &accepted)
-	if accepted.State != "CLONING" || !accepted.Migrate || accepted.HostKey == nil || accepted.Error != nil {
-		t.Fatalf("check answered %s", mustJSON(accepted))
-	}
-	waitIdle(t, ts)
-	calls = checker.requests()
-	if len(calls) != 2 || calls[1].PinnedHostKey != fakeHostKey().AuthorizedKey || calls[1].NewApplication {
-		t.Fatalf("second check request %+v", calls[len(calls)-1])
-	}
-
-	for _, filter := range []string{"", "?application=" + app, "?organisation=" + ts.seed.Organisations["Acme"]} {
-		var list listResponse[repositoryView]
-		ts.get("/apps/v3/repositories/"+filter, http.StatusOK, &list)
-		if list.Count != 1 || list.Results[0].UUID != created.UUID {
-			t.Errorf("list %q: %+v", filter, list)
-		}
-	}
-	var list listResponse[repositoryView]
-	ts.get("/apps/v3/repositories/?application="+ts.seed.Applications[acmeAPI], http.StatusOK, &list)
-	if list.Count != 0 {
-		t.Errorf("filtering by another application lists %d", list.Count)
-	}
-	ts.request(http.MethodGet, "/apps/v3/repositories/?organisation=xyz", adaToken, nil).
-		expectJSON(t, http.StatusBadRequest, `{"organisation": ["“xyz” is not a valid UUID."]}`)
-}
-
 func ptr[T any](v T) *T { return &v }
 
 func mustJSON(v any) string {
-	encoded, err := json.MarshalIndent(v, "", "  ")
+	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
 	}
-	return string(encoded)
+	return string(b)
 }
 
 func jsonEqual(a, b any) bool { return mustJSON(a) == mustJSON(b) }
 
-func TestCreateRepositoryGeneratesKeyForKeyType(t *testing.T) {
-	ts := newTestServer(t)
-	app := ts.seed.Applications[acmeWeb]
-	repo := createRepository(t, ts, adaToken, objects{
-		"application": app, "organisation": ts.seed.Organisations["Acme"], "url": sshURL, "key_type": "RSA", "branch": "develop",
-	})
-	if repo.DeployKey == nil || repo.AuthInfo == nil || !strings.HasPrefix(*repo.AuthInfo, "ssh-rsa ") || repo.Branch != "develop" {
-		t.Fatalf("created %s", mustJSON(repo))
-	}
-	var key deployKeyView
-	ts.get("/apps/v3/deploy-keys/"+*repo.DeployKey+"/", http.StatusOK, &key)
-	if key.Application != app || key.KeyType != "RSA" || key.PublicKey != *repo.AuthInfo {
-		t.Fatalf("generated key %+v", key)
-	}
-}
-
-func TestCreateRepositoryValidation(t *testing.T) {
-	ts := newTestServer(t)
-	app, otherApp, globexApp := ts.seed.Applications[acmeWeb], ts.seed.Applications[acmeAPI], ts.seed.Applications[globexWeb]
-	key := createDeployKey(t, ts, adaToken, app, "")
-	otherAppKey := createDeployKey(t, ts, adaToken, otherApp, "")
-	globexKey := createDeployKey(t, ts, graceToken, globexApp, "")
-
-	ssh := func(changes objects) objects {
-		body := objects{"application": app, "url": sshURL, "deploy_key": key.UUID}
-		for name, value := range changes {
-			if value == nil {
-				delete(body, name)
-			} else {
-				body[name] = value
-			}
-		}
-		return body
-	}
-	https := func(changes objects) objects {
-		body := ssh(objects{"url": httpsURL, "deploy_key": nil, "username": "ada", "password": httpsToken})
-		for name, value := range changes {
-			if value == nil {
-				delete(body, name)
-			} else {
-				body[name] = value
-			}
-		}
-		return body
-	}
-	urlMessage := func(raw string) string {
-		_, err := giturl.Validate(raw)
-		if err == nil {
-			t.Fatalf("giturl accepts %q", raw)
-		}
-		return err.Error()
-	}
-	one := func(field, message string) string { return mustJSON(map[string][]string{field: {message}}) }
-
-	cases := map[string]struct {
-		body objects
-		want string
-	}{
-		"missing application": {ssh(objects{"application": nil}), one("application", "This field is required.")},
-		"malformed application": {ssh(objects{"application": "xyz"}),
-			one("application", "“xyz” is not a valid UUID.")},
-		// Ada's deploy key cannot be judged against Grace's application:
-		// only the application is reported.
-		"another organisation's application": {ssh(objects{"application": globexApp}),
-			one("application", "Object with uuid="+globexApp+" does not exist.")},
-		"organisation of another application": {ssh(objects{"organisation": ts.seed.Organisations["Globex"]}),
-			one("organisation", "This is not the organisation of the application.")},
-		"missing url":  {ssh(objects{"url": nil}), one("url", "This field is required.")},
-		"empty url":    {ssh(objects{"url": ""}), one("url", urlMessage(""))},
-		"http url":     {ssh(objects{"url": "http://git.example.com/a.git"}), one("url", urlMessage("http://git.example.com/a.git"))},
-		"credentials":  {https(objects{"url": "https://u:p@git.example.com/a.git"}), one("url", urlMessage("https://u:p@git.example.com/a.git"))},
-		"github https": {https(objects{"url": "https://github.com/acme/web.git"}), one("url", urlMessage("https://github.com/acme/web.git"))},
-		"private address": {ssh(objects{"url": "ssh://git@10.1.2.3/a.git"}),
-			one("url", addressMessage(t, "10.1.2.3"))},
-		"metadata address": {https(objects{"url": "https://169.254.169.254/a.git"}),
-			one("url", addressMessage(t, "169.254.169.254"))},
-		"link-local IPv6": {ssh(objects{"url": "ssh://git@[fe80::1]/a.git"}),
-			one("url", addressMessage(t, "fe80::1"))},
-		"carrier-grade NAT": {ssh(objects{"url": "git@100.64.0.1:a.git"}),
-			one("url", addressMessage(t, "100.64.0.1"))},
-		"unspecified": {ssh(objects{"url": "ssh://git@0.0.0.0/a.git"}),
-			one("url", addressMessage(t, "0.0.0.0"))},
-		"multicast": {ssh(objects{"url": "ssh://git@[ff02::1]/a.git"}),
-			one("url", addressMessage(t, "ff02::1"))},
-		"ipv4-mapped private": {ssh(objects{"url": "ssh://git@[::ffff:192.168.1.1]/a.git"}),
-			one("url", addressMessage(t, "::ffff:192.168.1.1"))},
-		"invalid branch": {ssh(objects{"branch": "feature..x"}),
-			one("branch", `"feature..x" is not a valid Git branch name: it must not contain “..”.`)},
-		"blank branch": {ssh(objects{"branch": ""}), one("branch", "This field may not be blank.")},
-		"write access off": {ssh(objects{"write_access": false}),
-			one("write_access", "Write access is required to set up the external repository; turn it off once the repository is connected.")},
-		"bad fingerprint": {ssh(objects{"expected_host_key_fingerprint": "SHA256:abc"}),
-			one("expected_host_key_fingerprint", "Enter the host key fingerprint as ssh-keygen -lf prints it: “SHA256:” followed by 43 base64 characters.")},
-		"md5 fingerprint": {ssh(objects{"expected_host_key_fingerprint": "MD5:47:de:40:a6:98:fc:1c:14:9a:fb:f4:c8:99:6f:b9:24"}),
-			one("expected_host_key_fingerprint", "Enter the host key fingerprint as ssh-keygen -lf prints it: “SHA256:” followed by 43 base64 characters.")},
-		"fingerprint with https": {https(objects{"expected_host_key_fingerprint": fingerprintA}),
-			one("expected_host_key_fingerprint", "Only SSH URLs have a host key; remove expected_host_key_fingerprint or use an SSH URL.")},
-		"ssh without key": {ssh(objects{"deploy_key": nil}),
-			one("deploy_key", "An SSH URL needs a deploy key: set deploy_key to a deploy key of the application, or key_type to have one generated.")},
-		"deploy key and key type": {ssh(objects{"key_type": "ED25519"}), one("key_type", "Set either deploy_key or key_type, not both.")},
-		"bad key type": {ssh(objects{"deploy_key": nil, "key_type": "DSA"}),
-			one("key_type", `"DSA" is not a valid choice. Choose one of ED25519, ECDSA, RSA.`)},
-		"malformed deploy key": {ssh(objects{"deploy_key": "xyz"}), one("deploy_key", "“xyz” is not a valid UUID.")},
-		"deploy key of another application": {ssh(objects{"deploy_key": otherAppKey.UUID}),
-			one("deploy_key", "This deploy key belongs to another application; use a deploy key of the repository's application.")},
-		"deploy key of another organisation": {ssh(objects{"deploy_key": globexKey.UUID}),
-			one("deploy_key", "Object with uuid="+globexKey.UUID+" does not exist.")},
-		"ssh with username and password": {ssh(objects{"username": "ada", "password": httpsToken}), mustJSON(map[string][]string{
-			"username": {"Only HTTPS URLs use a username; SSH URLs authenticate with a deploy key."},
-			"password": {"Only HTTPS URLs use a password; SSH URLs authenticate with a deploy key."},
-		})},
-		"https without credentials": {https(objects{"username": nil, "password": nil}), mustJSON(map[string][]string{
-			"username": {"This field is required for an HTTPS URL: the user name at the Git host."},
-			"password": {"This field is required for an HTTPS URL: a personal access token of the Git host."},
-		})},
-		"https with deploy key and key type": {https(objects{"deploy_key": key.UUID, "key_type": "ED25519"}), mustJSON(map[string][]string{
-			"deploy_key": {"Only SSH URLs use a deploy key; HTTPS URLs authenticate with username and password."},
-			"key_type":   {"Only SSH URLs use a deploy key, so key_type is not accepted with an HTTPS URL; set username and password instead."},
-		})},
-		"blank credentials": {https(objects{"username": "", "password": ""}), mustJSON(map[string][]string{
-			"username": {"This field may not be blank."}, "password": {"This field may not be blank."},
-		})},
-		"bad characters": {https(objects{"username": "ada:x", "password": "tok\nen"}), mustJSON(map[string][]string{
-			"username": {"A user name cannot contain “:” or control characters."},
-			"password": {"The token cannot contain control characters."},
-		})},
-		"long token": {https(objects{"password": strings.Repeat("x", 1025)}),
-			one("password", "Ensure this field has no more than 1024 characters.")},
-		"unknown field": {ssh(objects{"webhook": "x"}), one("non_field_errors", `JSON parse error - unknown field "webhook".`)},
-		"wrong type":    {ssh(objects{"migrate": "yes"}), one("migrate", "Incorrect type. Expected bool, but got string.")},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			resp := ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, tc.body)
-			resp.expectJSON(t, http.StatusBadRequest, tc.want)
-			if strings.Contains(string(resp.body), httpsToken) {
-				t.Fatal("the answer quotes the token")
-			}
+// captureResponses is middleware that copies every answer's body into into.
+func captureResponses(mu *sync.Mutex, into *bytes.Buffer) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			recorder := newResponseRecorder()
+			next.ServeHTTP(recorder, r)
+			mu.Lock()
+			into.Write(recorder.body.Bytes())
+			mu.Unlock()
+			recorder.copyTo(w)
 		})
 	}
-
-	var list listResponse[repositoryView]
-	ts.get("/apps/v3/repositories/", http.StatusOK, &list)
-	if list.Count != 0 {
-		t.Fatalf("rejected requests created %d repositories", list.Count)
-	}
-	var application applicationView
-	ts.get("/apps/v3/applications/"+app+"/", http.StatusOK, &application)
-	if application.Repository != nil {
-		t.Fatal("a rejected request bound the application")
-	}
-
-	// One binding per application.
-	repo := createRepository(t, ts, adaToken, ssh(nil))
-	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, https(nil)).expectJSON(t, http.StatusBadRequest,
-		one("application", "This application already has an external repository ("+repo.UUID+"); change it with PATCH."))
 }
 
-func TestCreateRepositoryRefusesLoopbackOutsideDevMode(t *testing.T) {
-	url := "ssh://git@127.0.0.1:2222/srv/repo.git"
-	dev := newTestServer(t)
-	createRepository(t, dev, adaToken, objects{"application": dev.seed.Applications[acmeWeb], "url": url, "key_type": "ED25519"})
+// Every field of an SSH repository, public and extension, from creation
+// through the whole verification; the key pair is generated, its private
+// half sealed at rest.
+func TestRepositoryLifecycleSSH(t *testing.T) {
+	checker := &fakeChecker{}
+	ts := newTestServer(t, withChecker(checker))
+	acme := ts.seed.Organisations["Acme"]
 
-	production := newTestServer(t, func(cfg *Config) { cfg.Dev = false })
-	for url, host := range map[string]string{url: "127.0.0.1", "https://[::1]/repo.git": "::1"} {
-		production.request(http.MethodPost, "/apps/v3/repositories/", adaToken,
-			objects{"application": production.seed.Applications[acmeWeb], "url": url, "key_type": "ED25519"}).
-			expectJSON(t, http.StatusBadRequest, mustJSON(map[string][]string{"url": {addressMessage(t, host)}}))
+	// url is as the caller spelled it (what a serializer echoes), dsn the clone URL.
+	created := createRepository(t, ts, adaToken, objects{"organisation": acme, "url": "git@GitHub.com:acme/website", "key_type": "ECDSA"})
+	if created.AuthInfo == nil || !strings.HasPrefix(*created.AuthInfo, "ecdsa-sha2-nistp256 ") {
+		t.Fatalf("auth_info %v, want an ECDSA public key", deref(created.AuthInfo))
 	}
-}
-
-func TestRepositoriesOfOtherOrganisations(t *testing.T) {
-	ts := newTestServer(t)
-	globexApp := ts.seed.Applications[globexWeb]
-	graces := createRepository(t, ts, graceToken, objects{"application": globexApp, "url": sshURL, "key_type": "ED25519"})
-	waitIdle(t, ts)
-
-	path := "/apps/v3/repositories/" + graces.UUID + "/"
-	notFound := `{"detail": "Not found."}`
-	ts.request(http.MethodGet, path, adaToken, nil).expectJSON(t, http.StatusNotFound, notFound)
-	ts.request(http.MethodPatch, path, adaToken, objects{"branch": "x"}).expectJSON(t, http.StatusNotFound, notFound)
-	ts.request(http.MethodPost, path+"check/", adaToken, objects{}).expectJSON(t, http.StatusNotFound, notFound)
-	// The 404 comes first even when the body is wrong as well.
-	ts.request(http.MethodPatch, path, adaToken, objects{"deploy_key": "xyz"}).expectJSON(t, http.StatusNotFound, notFound)
-
-	for _, filter := range []string{"", "?application=" + globexApp, "?organisation=" + ts.seed.Organisations["Globex"]} {
-		var list listResponse[repositoryView]
-		ts.get("/apps/v3/repositories/"+filter, http.StatusOK, &list)
-		if list.Count != 0 {
-			t.Errorf("Ada lists %q: %d repositories", filter, list.Count)
+	publicKey, _, _, _, err := ssh.ParseAuthorizedKey([]byte(*created.AuthInfo))
+	if err != nil {
+		t.Fatalf("auth_info does not parse: %v", err)
+	}
+	want := repositoryView{
+		UUID: created.UUID, Organisation: acme, URL: "git@GitHub.com:acme/website",
+		AuthInfo: created.AuthInfo, State: nil, DSN: "ssh://git@github.com/acme/website",
+		RepositoryDetails: &RepositoryDetails{KeyType: ptr("ECDSA"), AuthType: "ssh", CreatedAt: "2026-11-25T10:00:00Z"},
+	}
+	if !jsonEqual(created, want) {
+		t.Fatalf("created\n%s\nwant\n%s", mustJSON(created), mustJSON(want))
+	}
+	// Every field is present, null or not.
+	resp := ts.get("/apps/v3/repositories/"+created.UUID+"/", http.StatusOK, nil)
+	var fields map[string]any
+	if err := json.Unmarshal(resp.body, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"uuid", "organisation", "url", "auth_info", "state", "dsn", "key_type", "auth_type", "username",
+		"branch", "migrate", "error", "host_key_fingerprint", "last_commit", "checked_at", "push_verified_at", "created_at"} {
+		if _, ok := fields[name]; !ok {
+			t.Errorf("field %s is missing from %s", name, resp.body)
 		}
 	}
+	if len(fields) != 17 {
+		t.Errorf("%d fields, want 17: %s", len(fields), resp.body)
+	}
+	if len(checker.requests()) != 0 {
+		t.Fatal("creating a repository started a check")
+	}
+	assertKeySealedAtRest(t, ts, created.UUID, publicKey)
 
-	// Ada's binding cannot use Grace's deploy key, nor be created for Grace's application.
-	adasApp := ts.seed.Applications[acmeWeb]
-	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, objects{"application": adasApp, "url": sshURL, "deploy_key": *graces.DeployKey}).
-		expectJSON(t, http.StatusBadRequest, `{"deploy_key": ["Object with uuid=`+*graces.DeployKey+` does not exist."]}`)
-	adas := createRepository(t, ts, adaToken, objects{"application": adasApp, "url": sshURL, "key_type": "ED25519"})
-	ts.request(http.MethodPatch, "/apps/v3/repositories/"+adas.UUID+"/", adaToken, objects{"deploy_key": *graces.DeployKey}).
-		expectJSON(t, http.StatusBadRequest, `{"deploy_key": ["Object with uuid=`+*graces.DeployKey+` does not exist."]}`)
+	// The clone check: branch and migrate as asked, the key pair's private half.
+	ts.clock.Advance(time.Minute)
+	check(t, ts, created.UUID, "develop").expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
+	waitIdle(t, ts)
+	cloned := getRepository(t, ts, created.UUID)
+	want.State = ptr("CLONED")
+	want.Branch, want.Migrate = ptr("develop"), ptr(true)
+	want.HostKeyFingerprint = ptr(fakeHostKey().FingerprintSHA256)
+	want.LastCommit, want.CheckedAt = ptr(fakeCommit), ptr("2026-11-25T10:01:00Z")
+	if !jsonEqual(cloned, want) {
+		t.Fatalf("cloned\n%s\nwant\n%s", mustJSON(cloned), mustJSON(want))
+	}
+	calls := checker.requests()
+	if len(calls) != 1 || calls[0].URL != "ssh://git@github.com/acme/website" || calls[0].Branch != "develop" ||
+		calls[0].NewApplication || calls[0].WriteAccess || calls[0].PushOnly || calls[0].PinnedHostKey != "" {
+		t.Fatalf("clone check request %+v", calls)
+	}
+	signer, err := ssh.ParsePrivateKey(calls[0].Auth.SSHPrivateKey)
+	if err != nil || !bytes.Equal(signer.PublicKey().Marshal(), publicKey.Marshal()) {
+		t.Fatalf("the check did not get the repository's private key (%v)", err)
+	}
 
-	// Grace still sees hers unchanged.
-	var still repositoryView
-	ts.request(http.MethodGet, path, graceToken, nil).expect(t, http.StatusOK, &still)
-	if still.Branch != "main" || still.State != "CLONED" {
-		t.Fatalf("Grace's repository changed: %s", mustJSON(still))
+	// The push check: now, with the pinned host key.
+	ts.clock.Advance(time.Minute)
+	check(t, ts, created.UUID, "develop").expectJSON(t, http.StatusOK, `{"code": "success"}`)
+	calls = checker.requests()
+	if len(calls) != 2 || !calls[1].PushOnly || calls[1].PinnedHostKey != fakeHostKey().AuthorizedKey || calls[1].Auth.SSHPrivateKey == nil {
+		t.Fatalf("push check request %+v", calls[1:])
+	}
+	want.PushVerifiedAt = ptr("2026-11-25T10:02:00Z")
+	if got := getRepository(t, ts, created.UUID); !jsonEqual(got, want) {
+		t.Fatalf("verified\n%s\nwant\n%s", mustJSON(got), mustJSON(want))
 	}
 }
 
-func TestRepositoryCheckFailure(t *testing.T) {
-	checker := &fakeChecker{}
-	ts := newTestServer(t, withChecker(checker))
-	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[acmeWeb], "url": sshURL, "key_type": "ED25519"})
-	waitIdle(t, ts)
-	cloned := getRepository(t, ts, repo.UUID)
-
-	checker.answer(func(context.Context, gitops.CheckRequest) gitops.CheckResult {
-		return gitops.CheckResult{Code: "branch_not_found", Message: "The remote repository has no branch “release”.", Duration: 2 * time.Second}
-	})
-	ts.clock.Advance(time.Hour)
-	patchRepository(t, ts, repo.UUID, objects{"branch": "release"})
-	waitIdle(t, ts)
-	failed := getRepository(t, ts, repo.UUID)
-	if failed.State != "INVALID" || failed.Error == nil || *failed.Error != (checkErrorView{"branch_not_found", "The remote repository has no branch “release”."}) {
-		t.Fatalf("after a failed check: %s", mustJSON(failed))
+// assertKeySealedAtRest checks that the private key is stored sealed with
+// the repository's uuid + "private-key", and that it is the public key's pair.
+func assertKeySealedAtRest(t *testing.T, ts *testServer, id string, publicKey ssh.PublicKey) {
+	t.Helper()
+	var sealed []byte
+	var public string
+	if err := ts.server.store.DB().QueryRow(`SELECT private_key_sealed, public_key FROM repositories WHERE uuid = ?`, id).
+		Scan(&sealed, &public); err != nil {
+		t.Fatal(err)
 	}
-	// A failure keeps the pinned key and what the last success saw.
-	if !jsonEqual(failed.HostKey, cloned.HostKey) || !jsonEqual(failed.LastCommit, cloned.LastCommit) ||
-		deref(failed.CheckDurationMS) != int64(2000) || deref(failed.CheckedAt) != "2026-11-25T11:00:00Z" {
-		t.Fatalf("after a failed check: %s", mustJSON(failed))
+	if bytes.Contains(sealed, []byte("PRIVATE KEY")) {
+		t.Fatal("the private key is stored in plain text")
 	}
-
-	// A new check clears the error at once.
-	var accepted repositoryView
-	ts.request(http.MethodPost, "/apps/v3/repositories/"+repo.UUID+"/check/", adaToken, nil).expect(t, http.StatusAccepted, &accepted)
-	if accepted.State != "CLONING" || accepted.Error != nil {
-		t.Fatalf("check answered %s", mustJSON(accepted))
-	}
-	waitIdle(t, ts)
-
-	// A checker that answers nothing is a failure too.
-	checker.answer(func(context.Context, gitops.CheckRequest) gitops.CheckResult { return gitops.CheckResult{} })
-	ts.request(http.MethodPost, "/apps/v3/repositories/"+repo.UUID+"/check/", adaToken, nil).expect(t, http.StatusAccepted, nil)
-	waitIdle(t, ts)
-	if got := getRepository(t, ts, repo.UUID); got.State != "INVALID" || got.Error == nil || got.Error.Code != "internal_error" {
-		t.Fatalf("after an empty result: %s", mustJSON(got))
-	}
-}
-
-func TestPatchRepository(t *testing.T) {
-	checker := &fakeChecker{}
-	ts := newTestServer(t, withChecker(checker))
-	app := ts.seed.Applications[acmeWeb]
-	key := createDeployKey(t, ts, adaToken, app, "")
-	otherKey := createDeployKey(t, ts, adaToken, app, "")
-	otherAppKey := createDeployKey(t, ts, adaToken, ts.seed.Applications[acmeAPI], "")
-
-	// Before any success, write access cannot be turned off.
-	checker.answer(func(context.Context, gitops.CheckRequest) gitops.CheckResult {
-		return gitops.CheckResult{Code: "auth_failed", Message: "Permission denied."}
-	})
-	repo := createRepository(t, ts, adaToken, objects{"application": app, "url": sshURL, "deploy_key": key.UUID})
-	path := "/apps/v3/repositories/" + repo.UUID + "/"
-	waitIdle(t, ts)
-	ts.request(http.MethodPatch, path, adaToken, objects{"write_access": false}).expectJSON(t, http.StatusBadRequest,
-		`{"write_access": ["Write access can only be turned off once the repository has been connected (CLONED) at least once."]}`)
-
-	checker.answer(nil)
-	patched := patchRepository(t, ts, repo.UUID, objects{})
-	if patched.State != "CLONING" || patched.Error != nil {
-		t.Fatalf("an empty PATCH answered %s", mustJSON(patched))
-	}
-	waitIdle(t, ts)
-	patched = patchRepository(t, ts, repo.UUID, objects{"write_access": false, "branch": "develop", "migrate": true})
-	if patched.WriteAccess || patched.Branch != "develop" || !patched.Migrate || patched.State != "CLONING" || patched.HostKey == nil {
-		t.Fatalf("PATCH answered %s", mustJSON(patched))
-	}
-	waitIdle(t, ts)
-	if last := checker.requests()[len(checker.requests())-1]; last.WriteAccess || last.NewApplication || last.Branch != "develop" {
-		t.Fatalf("the check after PATCH got %+v", last)
-	}
-
-	bad := map[string]struct {
-		body objects
-		want string
-	}{
-		"null url":          {objects{"url": nil}, `{"url": ["This field may not be null."]}`},
-		"null branch":       {objects{"branch": nil, "migrate": nil}, `{"branch": ["This field may not be null."], "migrate": ["This field may not be null."]}`},
-		"bad branch":        {objects{"branch": "-x"}, `{"branch": ["\"-x\" is not a valid Git branch name: it must not start with “-”."]}`},
-		"bad url":           {objects{"url": "file:///srv/repo.git"}, mustJSON(map[string][]string{"url": {urlMessageOf(t, "file:///srv/repo.git")}})},
-		"private url":       {objects{"url": "ssh://git@192.168.0.10/a.git"}, mustJSON(map[string][]string{"url": {addressMessage(t, "192.168.0.10")}})},
-		"key dropped":       {objects{"deploy_key": nil}, `{"deploy_key": ["An SSH URL needs a deploy key: set deploy_key to a deploy key of the application."]}`},
-		"other app's key":   {objects{"deploy_key": otherAppKey.UUID}, `{"deploy_key": ["This deploy key belongs to another application; use a deploy key of the repository's application."]}`},
-		"username with ssh": {objects{"username": "ada"}, `{"username": ["Only HTTPS URLs use a username; SSH URLs authenticate with a deploy key."]}`},
-		"https without credentials": {objects{"url": httpsURL}, `{"username": ["This field is required for an HTTPS URL: the user name at the Git host."],
-			"password": ["This field is required for an HTTPS URL: a personal access token of the Git host."]}`},
-		"https with key": {objects{"url": httpsURL, "deploy_key": key.UUID, "username": "u", "password": "p"},
-			`{"deploy_key": ["Only SSH URLs use a deploy key; HTTPS URLs authenticate with username and password."]}`},
-		"host key value":  {objects{"host_key": "ssh-ed25519 AAAA"}, `{"host_key": ["Only null can be set: it forgets the pinned host key, and the next successful check pins the key the host then presents."]}`},
-		"bad fingerprint": {objects{"expected_host_key_fingerprint": "SHA256:" + strings.Repeat("A", 42) + "B"}, `{"expected_host_key_fingerprint": ["Enter the host key fingerprint as ssh-keygen -lf prints it: “SHA256:” followed by 43 base64 characters."]}`},
-		"key type":        {objects{"key_type": "RSA"}, `{"non_field_errors": ["JSON parse error - unknown field \"key_type\"."]}`},
-		"application":     {objects{"application": ts.seed.Applications[acmeAPI]}, `{"non_field_errors": ["JSON parse error - unknown field \"application\"."]}`},
-	}
-	before := getRepository(t, ts, repo.UUID)
-	for name, tc := range bad {
-		t.Run(name, func(t *testing.T) {
-			ts.request(http.MethodPatch, path, adaToken, tc.body).expectJSON(t, http.StatusBadRequest, tc.want)
-		})
-	}
-	if after := getRepository(t, ts, repo.UUID); !jsonEqual(after, before) {
-		t.Fatalf("rejected PATCHes changed the repository:\n%s\nwas\n%s", mustJSON(after), mustJSON(before))
-	}
-	calls := len(checker.requests())
-
-	// Another key of the application; the host key stays pinned.
-	patched = patchRepository(t, ts, repo.UUID, objects{"deploy_key": otherKey.UUID})
-	if deref(patched.DeployKey) != otherKey.UUID || deref(patched.AuthInfo) != otherKey.PublicKey || patched.HostKey == nil {
-		t.Fatalf("PATCH deploy_key answered %s", mustJSON(patched))
-	}
-	waitIdle(t, ts)
-	privateKey, err := ts.server.store.DeployKeyPrivateKey(context.Background(), otherKey.UUID)
+	box, err := sealbox.New(ts.cfg.EncryptionKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last := checker.requests()[len(checker.requests())-1]; !bytes.Equal(last.Auth.SSHPrivateKey, privateKey) || last.PinnedHostKey == "" {
-		t.Fatalf("the check after changing the key got %+v", last)
+	plain, err := box.Open(sealed, []byte(id+"private-key"))
+	if err != nil {
+		t.Fatalf("the sealed key does not open with the repository's additional data: %v", err)
 	}
+	signer, err := ssh.ParsePrivateKey(plain)
+	if err != nil || !bytes.Equal(signer.PublicKey().Marshal(), publicKey.Marshal()) {
+		t.Fatalf("the stored private key is not the pair of auth_info (%v)", err)
+	}
+}
 
-	// Same host, other spelling and path: the pin stays. Another host (or port): it goes.
-	patched = patchRepository(t, ts, repo.UUID, objects{"url": "ssh://git@GIT.example.com/acme/other.git"})
-	if patched.HostKey == nil || patched.URL != "ssh://git@git.example.com/acme/other.git" {
-		t.Fatalf("PATCH url (same host) answered %s", mustJSON(patched))
+func TestCreateRepositoryDefaultsToED25519(t *testing.T) {
+	ts := newTestServer(t)
+	repo := createRepository(t, ts, adaToken, objects{"organisation": ts.seed.Organisations["Acme"], "url": sshURL})
+	if deref(repo.KeyType) != "ED25519" || !strings.HasPrefix(deref(repo.AuthInfo).(string), "ssh-ed25519 ") {
+		t.Fatalf("created %s", mustJSON(repo))
 	}
-	waitIdle(t, ts)
-	for _, body := range []objects{
-		{"url": "ssh://git@git.example.com:2222/acme/other.git"},
-		{"url": "git@git.example.org:acme/other.git"},
-		{"expected_host_key_fingerprint": fingerprintA},
-		{"host_key": nil},
-	} {
-		patched = patchRepository(t, ts, repo.UUID, body)
-		if patched.HostKey != nil || patched.HostKeyFingerprint != nil {
-			t.Fatalf("PATCH %v kept the pinned host key: %s", body, mustJSON(patched))
+	for _, keyType := range []string{"RSA", "ECDSA", "ED25519"} {
+		repo := createRepository(t, ts, adaToken, objects{"organisation": ts.seed.Organisations["Acme"], "url": sshURL, "key_type": keyType})
+		if deref(repo.KeyType) != keyType {
+			t.Errorf("key_type %v, want %s", deref(repo.KeyType), keyType)
 		}
-		waitIdle(t, ts)
-		if last := checker.requests()[len(checker.requests())-1]; last.PinnedHostKey != "" {
-			t.Fatalf("the check after PATCH %v got a pinned key", body)
-		}
-		if got := getRepository(t, ts, repo.UUID); got.HostKey == nil {
-			t.Fatalf("the check after PATCH %v pinned no key", body)
-		}
-	}
-	if got := getRepository(t, ts, repo.UUID); deref(got.ExpectedHostKeyFingerprint) != fingerprintA {
-		t.Fatalf("expected fingerprint %v", deref(got.ExpectedHostKeyFingerprint))
-	}
-	if last := checker.requests()[len(checker.requests())-1]; last.ExpectedHostKeyFingerprint != fingerprintA {
-		t.Fatalf("the checker was not given the expected fingerprint: %+v", last)
-	}
-	patched = patchRepository(t, ts, repo.UUID, objects{"expected_host_key_fingerprint": nil})
-	if patched.ExpectedHostKeyFingerprint != nil || patched.HostKey == nil {
-		t.Fatalf("clearing the expected fingerprint answered %s", mustJSON(patched))
-	}
-	waitIdle(t, ts)
-
-	// To HTTPS: the deploy key, host key and expected fingerprint go.
-	patchRepository(t, ts, repo.UUID, objects{"expected_host_key_fingerprint": fingerprintB})
-	patched = patchRepository(t, ts, repo.UUID, objects{"url": httpsURL, "username": "ada", "password": httpsToken})
-	if patched.AuthType != "https" || patched.DeployKey != nil || patched.AuthInfo != nil || deref(patched.Username) != "ada" ||
-		patched.HostKey != nil || patched.ExpectedHostKeyFingerprint != nil {
-		t.Fatalf("PATCH to HTTPS answered %s", mustJSON(patched))
-	}
-	waitIdle(t, ts)
-	// HTTPS credentials carry over; the username alone can change.
-	patched = patchRepository(t, ts, repo.UUID, objects{"username": "ada2"})
-	waitIdle(t, ts)
-	if last := checker.requests()[len(checker.requests())-1]; last.Auth.HTTPSUsername != "ada2" || last.Auth.HTTPSToken != httpsToken || last.Auth.SSHPrivateKey != nil {
-		t.Fatalf("the check after PATCH username got %+v", last.Auth)
-	}
-	ts.request(http.MethodPatch, path, adaToken, objects{"password": nil}).expectJSON(t, http.StatusBadRequest,
-		`{"password": ["This field is required for an HTTPS URL: a personal access token of the Git host."]}`)
-	// Back to SSH needs a key, and refuses HTTPS credentials.
-	ts.request(http.MethodPatch, path, adaToken, objects{"url": sshURL}).expectJSON(t, http.StatusBadRequest,
-		`{"deploy_key": ["An SSH URL needs a deploy key: set deploy_key to a deploy key of the application."]}`)
-	ts.request(http.MethodPatch, path, adaToken, objects{"url": sshURL, "deploy_key": key.UUID, "password": "x"}).expectJSON(t, http.StatusBadRequest,
-		`{"password": ["Only HTTPS URLs use a password; SSH URLs authenticate with a deploy key."]}`)
-	patched = patchRepository(t, ts, repo.UUID, objects{"url": sshURL, "deploy_key": key.UUID})
-	if patched.AuthType != "ssh" || patched.Username != nil || deref(patched.DeployKey) != key.UUID {
-		t.Fatalf("PATCH back to SSH answered %s", mustJSON(patched))
-	}
-	waitIdle(t, ts)
-	var sealed []byte
-	if err := ts.server.store.DB().QueryRow(`SELECT https_token_sealed FROM repositories WHERE uuid = ?`, repo.UUID).Scan(&sealed); err != nil || sealed != nil {
-		t.Fatalf("the token is kept after switching to SSH (%v)", err)
-	}
-	if len(checker.requests()) <= calls {
-		t.Fatal("accepted PATCHes started no checks")
 	}
 }
 
@@ -567,100 +235,345 @@ func urlMessageOf(t *testing.T, raw string) string {
 	return err.Error()
 }
 
-func TestCheckEndpoint(t *testing.T) {
+func TestCreateRepositoryValidation(t *testing.T) {
 	ts := newTestServer(t)
-	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[acmeWeb], "url": sshURL, "key_type": "ED25519"})
-	path := "/apps/v3/repositories/" + repo.UUID + "/check/"
-	waitIdle(t, ts)
-	var accepted repositoryView
-	ts.request(http.MethodPost, path, adaToken, objects{"branch": "develop", "migrate": true}).expect(t, http.StatusAccepted, &accepted)
-	if accepted.Branch != "develop" || !accepted.Migrate || accepted.State != "CLONING" {
-		t.Fatalf("check answered %s", mustJSON(accepted))
+	acme, globex := ts.seed.Organisations["Acme"], ts.seed.Organisations["Globex"]
+	with := func(base objects) func(objects) objects {
+		return func(changes objects) objects {
+			body := objects{}
+			for name, value := range base {
+				body[name] = value
+			}
+			for name, value := range changes {
+				if value == nil {
+					delete(body, name)
+				} else {
+					body[name] = value
+				}
+			}
+			return body
+		}
 	}
-	ts.request(http.MethodPost, path, adaToken, objects{"branch": "a b"}).expectJSON(t, http.StatusBadRequest,
-		`{"branch": ["\"a b\" is not a valid Git branch name: it must not contain spaces."]}`)
-	ts.request(http.MethodPost, path, adaToken, objects{"url": sshURL}).expectJSON(t, http.StatusBadRequest,
-		`{"non_field_errors": ["JSON parse error - unknown field \"url\"."]}`)
-	ts.request(http.MethodPost, "/apps/v3/repositories/"+ts.seed.Applications[acmeWeb]+"/check/", adaToken, nil).
-		expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
-	waitIdle(t, ts)
-	if got := getRepository(t, ts, repo.UUID); got.State != "CLONED" || got.Branch != "develop" {
-		t.Fatalf("after the check: %s", mustJSON(got))
+	ssh := with(objects{"organisation": acme, "url": sshURL, "key_type": "ED25519"})
+	https := with(objects{"organisation": acme, "url": httpsURL, "username": "ada", "password": httpsToken})
+	one := func(field, message string) string { return mustJSON(map[string][]string{field: {message}}) }
+
+	cases := map[string]struct {
+		body objects
+		want string
+	}{
+		"empty body":           {objects{}, mustJSON(map[string][]string{"organisation": {msgRequired}, "url": {msgRequired}})},
+		"missing organisation": {ssh(objects{"organisation": nil}), one("organisation", "This field is required.")},
+		"malformed organisation": {ssh(objects{"organisation": "xyz"}),
+			one("organisation", "“xyz” is not a valid UUID.")},
+		"another organisation": {ssh(objects{"organisation": globex}),
+			one("organisation", "Object with uuid="+globex+" does not exist.")},
+		"missing url":  {ssh(objects{"url": nil}), one("url", "This field is required.")},
+		"empty url":    {ssh(objects{"url": ""}), one("url", urlMessageOf(t, ""))},
+		"http url":     {ssh(objects{"url": "http://git.example.com/a.git"}), one("url", urlMessageOf(t, "http://git.example.com/a.git"))},
+		"credentials":  {https(objects{"url": "https://u:p@git.example.com/a.git"}), one("url", urlMessageOf(t, "https://u:p@git.example.com/a.git"))},
+		"github https": {https(objects{"url": "https://github.com/acme/web.git"}), one("url", urlMessageOf(t, "https://github.com/acme/web.git"))},
+		"gitlab https": {https(objects{"url": "https://gitlab.com/acme/web.git"}), one("url", urlMessageOf(t, "https://gitlab.com/acme/web.git"))},
+		"bitbucket https": {https(objects{"url": "https://bitbucket.org/acme/web.git"}),
+			one("url", urlMessageOf(t, "https://bitbucket.org/acme/web.git"))},
+		"private address": {ssh(objects{"url": "ssh://git@10.1.2.3/a.git"}),
+			one("url", addressMessage(t, "10.1.2.3"))},
+		"metadata address": {https(objects{"url": "https://169.254.169.254/a.git"}),
+			one("url", addressMessage(t, "169.254.169.254"))},
+		"carrier-grade NAT": {ssh(objects{"url": "git@100.64.0.1:a.git"}),
+			one("url", addressMessage(t, "100.64.0.1"))},
+		"bad key type": {ssh(objects{"key_type": "DSA"}),
+			one("key_type", `"DSA" is not a valid choice. Choose one of ED25519, ECDSA, RSA.`)},
+		"lower-case key type": {ssh(objects{"key_type": "ed25519"}),
+			one("key_type", `"ed25519" is not a valid choice. Choose one of ED25519, ECDSA, RSA.`)},
+		"ssh with username and password": {ssh(objects{"username": "ada", "password": httpsToken}), mustJSON(map[string][]string{
+			"username": {msgUsernameOnlyHTTPS}, "password": {msgPasswordOnlyHTTPS},
+		})},
+		"https without credentials": {https(objects{"username": nil, "password": nil}), mustJSON(map[string][]string{
+			"username": {"This field is required for an HTTPS URL: the user name at the Git host."},
+			"password": {"This field is required for an HTTPS URL: a personal access token of the Git host."},
+		})},
+		"https with key type": {https(objects{"key_type": "ED25519"}), one("key_type", msgKeyTypeOnlySSH)},
+		"blank credentials": {https(objects{"username": "", "password": ""}), mustJSON(map[string][]string{
+			"username": {"This field may not be blank."}, "password": {"This field may not be blank."},
+		})},
+		"bad characters": {https(objects{"username": "ada:x", "password": "tok\nen"}), mustJSON(map[string][]string{
+			"username": {"A user name cannot contain “:” or control characters."},
+			"password": {"The token cannot contain control characters."},
+		})},
+		"long token": {https(objects{"password": strings.Repeat("x", 1025)}),
+			one("password", "Ensure this field has no more than 1024 characters.")},
+		// The old model's fields are gone.
+		"application field": {ssh(objects{"application": ts.seed.Applications[acmeWeb]}),
+			one("non_field_errors", `JSON parse error - unknown field "application".`)},
+		"deploy_key field": {ssh(objects{"deploy_key": ts.seed.Applications[acmeWeb]}),
+			one("non_field_errors", `JSON parse error - unknown field "deploy_key".`)},
+		"wrong type": {ssh(objects{"key_type": true}), one("key_type", "Incorrect type. Expected string, but got bool.")},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resp := ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, tc.body)
+			resp.expectJSON(t, http.StatusBadRequest, tc.want)
+			if strings.Contains(string(resp.body), httpsToken) {
+				t.Fatal("the answer quotes the token")
+			}
+		})
+	}
+	var count int
+	if err := ts.server.store.DB().QueryRow(`SELECT count(*) FROM repositories`).Scan(&count); err != nil || count != 0 {
+		t.Fatalf("rejected requests created %d repositories (%v)", count, err)
 	}
 }
 
-func TestRepositoryChecksCoalesce(t *testing.T) {
+func TestCreateRepositoryRefusesLoopbackOutsideDevMode(t *testing.T) {
+	url := "ssh://git@127.0.0.1:2222/srv/repo.git"
+	dev := newTestServer(t)
+	createSSHRepository(t, dev, url)
+
+	production := newTestServer(t, func(cfg *Config) { cfg.Dev = false })
+	for url, host := range map[string]string{url: "127.0.0.1", "https://[::1]/repo.git": "::1"} {
+		production.request(http.MethodPost, "/apps/v3/repositories/", adaToken,
+			objects{"organisation": production.seed.Organisations["Acme"], "url": url, "username": "u", "password": "p"}).
+			expectJSON(t, http.StatusBadRequest, mustJSON(map[string][]string{"url": {addressMessage(t, host)}}))
+	}
+}
+
+// The check state machine, step by step: waiting while CLONING (however
+// often asked), the push check when due, a new clone check otherwise.
+func TestCheckStateMachine(t *testing.T) {
 	checker := newGatedChecker(nil)
 	ts := newTestServer(t, withChecker(checker))
-	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[acmeWeb], "url": sshURL, "key_type": "ED25519"})
-	checker.awaitStart(t)
-
+	repo := createSSHRepository(t, ts, sshURL)
 	path := "/apps/v3/repositories/" + repo.UUID + "/check/"
-	ts.request(http.MethodPost, path, adaToken, objects{"branch": "first"}).expect(t, http.StatusAccepted, nil)
-	ts.request(http.MethodPost, path, adaToken, objects{"branch": "latest"}).expect(t, http.StatusAccepted, nil)
+
+	// Never checked: a clone check starts.
+	ts.request(http.MethodPost, path, adaToken, objects{"branch": "main", "migrate": "false"}).expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
+	first := checker.awaitStart(t)
+	if first.PushOnly || first.Branch != "main" || !first.NewApplication {
+		t.Fatalf("clone check %+v: want branch main, a new application (migrate false)", first)
+	}
+	got := getRepository(t, ts, repo.UUID)
+	if deref(got.State) != "CLONING" || deref(got.Branch) != "main" || deref(got.Migrate) != false || got.CheckedAt != nil {
+		t.Fatalf("while cloning: %s", mustJSON(got))
+	}
+	// While CLONING: waiting, whatever is asked, and no second check.
+	ts.request(http.MethodPost, path, adaToken, objects{"branch": "other", "migrate": true}).expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
+	ts.request(http.MethodPost, path, adaToken, nil).expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
 	checker.release <- struct{}{}
-	second := checker.awaitStart(t)
-	if second.Branch != "latest" {
-		t.Fatalf("the second check got branch %q, want the latest", second.Branch)
+	waitIdle(t, ts)
+	if n := len(checker.requests()); n != 1 {
+		t.Fatalf("%d checks, want 1", n)
+	}
+	if got = getRepository(t, ts, repo.UUID); deref(got.State) != "CLONED" || deref(got.Branch) != "main" || got.PushVerifiedAt != nil {
+		t.Fatalf("after the clone check: %s", mustJSON(got))
+	}
+
+	// CLONED, but asked with another migrate: that is a new clone check.
+	ts.request(http.MethodPost, path, adaToken, objects{"branch": "main", "migrate": true}).expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
+	if second := checker.awaitStart(t); second.PushOnly || second.NewApplication {
+		t.Fatalf("second check %+v: want a clone check of a migration", second)
 	}
 	checker.release <- struct{}{}
 	waitIdle(t, ts)
-	if calls := checker.requests(); len(calls) != 2 {
-		t.Fatalf("%d checks, want 2", len(calls))
+
+	// CLONED with the same branch and migrate: the push check runs now.
+	checker.release <- struct{}{} // the gate lets it through at once
+	ts.request(http.MethodPost, path, adaToken, objects{"branch": "main", "migrate": "True"}).expectJSON(t, http.StatusOK, `{"code": "success"}`)
+	if push := checker.awaitStart(t); !push.PushOnly {
+		t.Fatalf("third check %+v: want the push check", push)
 	}
-	if got := getRepository(t, ts, repo.UUID); got.State != "CLONED" || got.Branch != "latest" {
-		t.Fatalf("after the checks: %s", mustJSON(got))
+	verified := getRepository(t, ts, repo.UUID)
+	if deref(verified.State) != "CLONED" || verified.PushVerifiedAt == nil || verified.Error != nil {
+		t.Fatalf("after the push check: %s", mustJSON(verified))
+	}
+
+	// Verified: checking again starts over (the CLI's flow run again),
+	// and the verification is forgotten until the new push check.
+	ts.request(http.MethodPost, path, adaToken, objects{"branch": "main", "migrate": true}).expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
+	if again := checker.awaitStart(t); again.PushOnly {
+		t.Fatalf("fourth check %+v: want a clone check", again)
+	}
+	if got = getRepository(t, ts, repo.UUID); deref(got.State) != "CLONING" || got.PushVerifiedAt != nil {
+		t.Fatalf("checking again: %s", mustJSON(got))
+	}
+	checker.release <- struct{}{}
+	waitIdle(t, ts)
+}
+
+func TestCheckRequestValidation(t *testing.T) {
+	checker := &fakeChecker{}
+	ts := newTestServer(t, withChecker(checker))
+	repo := createSSHRepository(t, ts, sshURL)
+	path := "/apps/v3/repositories/" + repo.UUID + "/check/"
+	for body, want := range map[string]string{
+		`{"branch": "a b"}`:                    `{"branch": ["\"a b\" is not a valid Git branch name: it must not contain spaces."]}`,
+		`{"branch": ""}`:                       `{"branch": ["This field may not be blank."]}`,
+		`{"migrate": "maybe"}`:                 `{"migrate": ["Must be a valid boolean."]}`,
+		`{"migrate": 2}`:                       `{"migrate": ["Must be a valid boolean."]}`,
+		`{"migrate": null}`:                    `{"migrate": ["This field may not be null."]}`,
+		`{"branch": "main", "url": "x"}`:       `{"non_field_errors": ["JSON parse error - unknown field \"url\"."]}`,
+		`{"branch": 1}`:                        `{"branch": ["Incorrect type. Expected string, but got number."]}`,
+		`{"branch": "ok", "migrate": "maybe"}`: `{"migrate": ["Must be a valid boolean."]}`,
+	} {
+		ts.request(http.MethodPost, path, adaToken, body).expectJSON(t, http.StatusBadRequest, want)
+	}
+	if n := len(checker.requests()); n != 0 {
+		t.Fatalf("refused requests started %d checks", n)
+	}
+	// Defaults: branch main, migrate true (the CLI's default).
+	ts.request(http.MethodPost, path, adaToken, nil).expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
+	waitIdle(t, ts)
+	if got := getRepository(t, ts, repo.UUID); deref(got.Branch) != "main" || deref(got.Migrate) != true {
+		t.Fatalf("defaults: %s", mustJSON(got))
+	}
+	for _, migrate := range []any{false, "false", "False", 0, "0"} {
+		ts.request(http.MethodPost, path, adaToken, objects{"branch": "x", "migrate": migrate}).expect(t, http.StatusAccepted, nil)
+		waitIdle(t, ts)
+		if got := getRepository(t, ts, repo.UUID); deref(got.Migrate) != false || deref(got.Branch) != "x" {
+			t.Fatalf("migrate %#v: %s", migrate, mustJSON(got))
+		}
+		ts.request(http.MethodPost, path, adaToken, objects{"branch": "y", "migrate": true}).expect(t, http.StatusAccepted, nil)
+		waitIdle(t, ts)
+	}
+	ts.request(http.MethodPost, "/apps/v3/repositories/"+ts.seed.Applications[acmeWeb]+"/check/", adaToken, nil).
+		expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
+}
+
+// A refused push check: 400 with the message under non_field_errors and
+// the code beside it; the repository stays CLONED with the error, and the
+// next check starts a clone check again.
+func TestPushCheckFailure(t *testing.T) {
+	const denied = "Authentication error: the deploy key can read the repository but not write to it."
+	checker := &fakeChecker{}
+	ts := newTestServer(t, withChecker(checker))
+	repo := createSSHRepository(t, ts, sshURL)
+	check(t, ts, repo.UUID, "main").expect(t, http.StatusAccepted, nil)
+	waitIdle(t, ts)
+
+	checker.answer(func(_ context.Context, req gitops.CheckRequest) gitops.CheckResult {
+		if req.PushOnly {
+			return gitops.CheckResult{Code: gitops.CodeWriteAccessDenied, Message: denied}
+		}
+		return fakeSuccess(req)
+	})
+	check(t, ts, repo.UUID, "main").expectJSON(t, http.StatusBadRequest,
+		`{"non_field_errors": [`+mustJSON(denied)+`], "code": "write_access_denied"}`)
+	got := getRepository(t, ts, repo.UUID)
+	if deref(got.State) != "CLONED" || got.PushVerifiedAt != nil || got.Error == nil ||
+		got.Error.Code != gitops.CodeWriteAccessDenied || got.Error.Message != denied {
+		t.Fatalf("after a refused push check: %s", mustJSON(got))
+	}
+
+	// The CLI's flow again: a clone check (which clears the error), then
+	// the push check, which now passes.
+	checker.answer(nil)
+	verified := verify(t, ts, repo.UUID, "main")
+	if verified.Error != nil || verified.PushVerifiedAt == nil {
+		t.Fatalf("verified again: %s", mustJSON(verified))
 	}
 }
 
-func TestStaleCheckResultIsDiscarded(t *testing.T) {
-	checker := newGatedChecker(func(req gitops.CheckRequest) gitops.CheckResult {
-		if req.Branch == "main" {
-			return gitops.CheckResult{Code: "success", Commit: strings.Repeat("a", 40)}
-		}
-		return gitops.CheckResult{Code: "branch_not_found", Message: "No such branch."}
-	})
+// A failed clone check leaves the repository INVALID with gitops' code and
+// message; the next check tries again.
+func TestCloneCheckFailure(t *testing.T) {
+	checker := &fakeChecker{}
 	ts := newTestServer(t, withChecker(checker))
-	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[acmeWeb], "url": sshURL, "key_type": "ED25519"})
-	checker.awaitStart(t)
-	patchRepository(t, ts, repo.UUID, objects{"branch": "gone"})
-
-	// The first check (of main) succeeds, but for settings that are no
-	// longer current: its result is dropped and the binding stays CLONING.
-	checker.release <- struct{}{}
-	checker.awaitStart(t)
-	if got := getRepository(t, ts, repo.UUID); got.State != "CLONING" || got.LastCommit != nil || got.CheckedAt != nil {
-		t.Fatalf("a stale result was stored: %s", mustJSON(got))
+	repo := createSSHRepository(t, ts, sshURL)
+	for _, code := range []string{gitops.CodeBranchMissing, gitops.CodeAuthenticationError, gitops.CodeBranchNotEmpty, gitops.CodeUnreachable} {
+		checker.answer(func(context.Context, gitops.CheckRequest) gitops.CheckResult {
+			return gitops.CheckResult{Code: code, Message: "because " + code}
+		})
+		ts.clock.Advance(time.Minute)
+		check(t, ts, repo.UUID, "main").expectJSON(t, http.StatusAccepted, `{"code": "waiting"}`)
+		waitIdle(t, ts)
+		got := getRepository(t, ts, repo.UUID)
+		if deref(got.State) != "INVALID" || got.Error == nil || got.Error.Code != code || got.Error.Message != "because "+code ||
+			got.CheckedAt == nil || got.LastCommit != nil || got.HostKeyFingerprint != nil {
+			t.Fatalf("after %s: %s", code, mustJSON(got))
+		}
 	}
-	checker.release <- struct{}{}
+	checker.answer(nil)
+	if got := verify(t, ts, repo.UUID, "main"); deref(got.State) != "CLONED" || got.Error != nil {
+		t.Fatalf("after a successful check: %s", mustJSON(got))
+	}
+}
+
+// The first successful check pins the host key; later checks are given it
+// (gitops refuses another key: host_key_mismatch) and never re-pin.
+func TestHostKeyPinnedOnFirstSuccess(t *testing.T) {
+	checker := &fakeChecker{}
+	ts := newTestServer(t, withChecker(checker))
+	repo := createSSHRepository(t, ts, sshURL)
+	verify(t, ts, repo.UUID, "main")
+
+	checker.answer(func(_ context.Context, req gitops.CheckRequest) gitops.CheckResult {
+		if req.PinnedHostKey != fakeHostKey().AuthorizedKey {
+			t.Errorf("check without the pinned key: %+v", req)
+		}
+		return gitops.CheckResult{Code: gitops.CodeHostKeyMismatch, Message: "The host presented another key.",
+			HostKey: "ssh-ed25519 AAAAother", HostKeyFingerprint: "SHA256:other"}
+	})
+	check(t, ts, repo.UUID, "main").expect(t, http.StatusAccepted, nil)
 	waitIdle(t, ts)
-	if got := getRepository(t, ts, repo.UUID); got.State != "INVALID" || got.Error.Code != "branch_not_found" || got.LastCommit != nil {
-		t.Fatalf("after the checks: %s", mustJSON(got))
+	got := getRepository(t, ts, repo.UUID)
+	if deref(got.State) != "INVALID" || got.Error.Code != gitops.CodeHostKeyMismatch ||
+		deref(got.HostKeyFingerprint) != fakeHostKey().FingerprintSHA256 {
+		t.Fatalf("after a mismatch: %s", mustJSON(got))
 	}
+}
 
-	// The store refuses an outcome for an old generation outright.
-	stored, err := ts.server.store.LoadRepository(context.Background(), repo.UUID)
+// Outcomes of checks that are no longer current are not stored.
+func TestStaleCheckOutcomesAreDiscarded(t *testing.T) {
+	ts := newTestServer(t)
+	repo := createSSHRepository(t, ts, sshURL)
+	check(t, ts, repo.UUID, "main").expect(t, http.StatusAccepted, nil)
+	waitIdle(t, ts)
+	ctx := context.Background()
+	stored, err := ts.server.store.LoadRepository(ctx, repo.UUID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	applied, err := ts.server.store.FinishRepositoryCheck(context.Background(), repo.UUID, stored.Generation-1,
-		store.CheckOutcome{Success: true, CheckedAt: time.Now()})
+	// A clone check of an old generation.
+	applied, err := ts.server.store.FinishRepositoryCheck(ctx, repo.UUID, stored.Generation-1,
+		store.CheckOutcome{Success: false, Code: "x", Message: "x", CheckedAt: time.Now()})
 	if err != nil || applied {
 		t.Fatalf("an outcome for generation %d applied (%v)", stored.Generation-1, err)
 	}
+	// A push check overtaken by a new clone check.
+	step, claimed, err := ts.server.store.CheckRepository(ctx, adaUUID(t, ts), repo.UUID, "main", true)
+	if err != nil || step != store.CheckPushDue {
+		t.Fatalf("step %v (%v), want the push check", step, err)
+	}
+	if step, _, err := ts.server.store.CheckRepository(ctx, adaUUID(t, ts), repo.UUID, "main", true); err != nil || step != store.CheckCloneStarted {
+		t.Fatalf("step %v (%v): a claimed push check is no longer pending, so a clone check starts", step, err)
+	}
+	applied, err = ts.server.store.FinishPushCheck(ctx, repo.UUID, claimed.Generation, store.CheckOutcome{Success: true, CheckedAt: time.Now()})
+	if err != nil || applied {
+		t.Fatalf("a push check outcome applied after a new clone check (%v)", err)
+	}
+	waitIdle(t, ts)
+	if got := getRepository(t, ts, repo.UUID); got.PushVerifiedAt != nil {
+		t.Fatalf("after the stale push outcome: %s", mustJSON(got))
+	}
+}
+
+func adaUUID(t *testing.T, ts *testServer) string {
+	t.Helper()
+	return ts.seed.Users["ada@acme.test"]
 }
 
 func TestRepositoryChecksResumeAfterRestart(t *testing.T) {
 	blocked := newGatedChecker(nil) // never released: the check is cancelled by Close
 	ts := newTestServer(t, withChecker(blocked))
-	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[acmeWeb], "url": sshURL, "key_type": "ED25519"})
+	repo := createSSHRepository(t, ts, sshURL)
+	check(t, ts, repo.UUID, "main").expect(t, http.StatusAccepted, nil)
 	blocked.awaitStart(t)
 
 	resumed := &fakeChecker{}
 	ts.cfg.AccessChecker = resumed
 	ts.restart()
 	waitIdle(t, ts)
-	if got := getRepository(t, ts, repo.UUID); got.State != "CLONED" || len(resumed.requests()) != 1 {
+	if got := getRepository(t, ts, repo.UUID); deref(got.State) != "CLONED" || len(resumed.requests()) != 1 {
 		t.Fatalf("after restart: %d checks, %s", len(resumed.requests()), mustJSON(got))
 	}
 
@@ -676,12 +589,12 @@ func TestRepositoryChecksResumeAfterRestart(t *testing.T) {
 	db.Close()
 	ts.start()
 	waitIdle(t, ts)
-	if got := getRepository(t, ts, repo.UUID); got.State != "CLONED" || len(resumed.requests()) != 2 {
+	if got := getRepository(t, ts, repo.UUID); deref(got.State) != "CLONED" || len(resumed.requests()) != 2 {
 		t.Fatalf("after a crash: %d checks, %s", len(resumed.requests()), mustJSON(got))
 	}
 }
 
-func TestHTTPSTokenNeverLeaves(t *testing.T) {
+func TestHTTPSPasswordNeverLeaves(t *testing.T) {
 	var mu sync.Mutex
 	var responses, logs bytes.Buffer
 	checker := &fakeChecker{}
@@ -689,23 +602,23 @@ func TestHTTPSTokenNeverLeaves(t *testing.T) {
 		cfg.Middleware = []func(http.Handler) http.Handler{captureResponses(&mu, &responses)}
 		cfg.Logger = slog.New(slog.NewTextHandler(&lockedWriter{mu: &mu, w: &logs}, nil))
 	})
-	app := ts.seed.Applications[acmeWeb]
-	repo := createRepository(t, ts, adaToken, objects{"application": app, "url": httpsURL, "username": "ada", "password": httpsToken})
-	if repo.AuthType != "https" || deref(repo.Username) != "ada" || repo.DeployKey != nil || repo.AuthInfo != nil {
-		t.Fatalf("created %s", mustJSON(repo))
+	repo := createRepository(t, ts, adaToken, objects{"organisation": ts.seed.Organisations["Acme"], "url": httpsURL, "username": "ada", "password": httpsToken})
+	want := repositoryView{
+		UUID: repo.UUID, Organisation: ts.seed.Organisations["Acme"], URL: httpsURL, AuthInfo: nil, DSN: httpsURL,
+		RepositoryDetails: &RepositoryDetails{AuthType: "https", Username: ptr("ada"), CreatedAt: "2026-11-25T10:00:00Z"},
 	}
-	waitIdle(t, ts)
-	newToken := httpsToken + "-rotated"
-	patchRepository(t, ts, repo.UUID, objects{"password": newToken})
-	waitIdle(t, ts)
-	getRepository(t, ts, repo.UUID)
+	if !jsonEqual(repo, want) {
+		t.Fatalf("created\n%s\nwant\n%s", mustJSON(repo), mustJSON(want))
+	}
+	verified := verify(t, ts, repo.UUID, "main")
+	if verified.HostKeyFingerprint != nil || verified.PushVerifiedAt == nil {
+		t.Fatalf("verified: %s", mustJSON(verified))
+	}
 	ts.get("/apps/v3/repositories/", http.StatusOK, nil)
-	ts.request(http.MethodPatch, "/apps/v3/repositories/"+repo.UUID+"/", adaToken, objects{"password": newToken, "branch": ".."}).
-		expect(t, http.StatusBadRequest, nil)
 
 	calls := checker.requests()
-	if len(calls) != 2 || calls[0].Auth.HTTPSToken != httpsToken || calls[1].Auth.HTTPSToken != newToken ||
-		calls[1].Auth.HTTPSUsername != "ada" || calls[1].Auth.SSHPrivateKey != nil {
+	if len(calls) != 2 || calls[0].Auth.HTTPSToken != httpsToken || calls[1].Auth.HTTPSToken != httpsToken ||
+		calls[1].Auth.HTTPSUsername != "ada" || calls[1].Auth.SSHPrivateKey != nil || !calls[1].PushOnly {
 		t.Fatalf("the checker got %+v", calls)
 	}
 
@@ -715,26 +628,25 @@ func TestHTTPSTokenNeverLeaves(t *testing.T) {
 			t.Errorf("the %s contain the token", name)
 		}
 	}
-	if !strings.Contains(logs.String(), "repository check") || !strings.Contains(logs.String(), "repository="+repo.UUID) ||
-		!strings.Contains(logs.String(), "code=success") {
-		t.Errorf("the checks are not logged:\n%s", logs.String())
+	for _, line := range []string{"repository check", "repository push check", "repository=" + repo.UUID, "code=success"} {
+		if !strings.Contains(logs.String(), line) {
+			t.Errorf("the checks are not logged (%q):\n%s", line, logs.String())
+		}
 	}
 	mu.Unlock()
 
-	// At rest: sealed under the repository's uuid + "https-token", and nowhere in plain text.
+	// At rest: sealed under the repository's uuid + "https-password", and nowhere in plain text.
 	var sealed []byte
-	if err := ts.server.store.DB().QueryRow(`SELECT https_token_sealed FROM repositories WHERE uuid = ?`, repo.UUID).Scan(&sealed); err != nil {
+	if err := ts.server.store.DB().QueryRow(`SELECT https_password_sealed FROM repositories WHERE uuid = ?`, repo.UUID).Scan(&sealed); err != nil {
 		t.Fatal(err)
 	}
 	box, err := sealbox.New(ts.cfg.EncryptionKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plain, err := box.Open(sealed, []byte(repo.UUID+"https-token")); err != nil || string(plain) != newToken {
-		t.Fatalf("the sealed token does not open to the token: %v", err)
+	if plain, err := box.Open(sealed, []byte(repo.UUID+"https-password")); err != nil || string(plain) != httpsToken {
+		t.Fatalf("the sealed password does not open to the token: %v", err)
 	}
-	// The files as they are while the server runs (recent pages in the
-	// WAL), and after it has stopped (checkpointed into the database).
 	for _, stop := range []bool{false, true} {
 		if stop {
 			ts.stop()
@@ -751,53 +663,108 @@ func TestHTTPSTokenNeverLeaves(t *testing.T) {
 	}
 }
 
-func TestDeleteDeployKeyUsedByRepository(t *testing.T) {
+// Another organisation's repository does not exist, whatever the method.
+func TestRepositoriesOfOtherOrganisations(t *testing.T) {
 	ts := newTestServer(t)
-	app := ts.seed.Applications[acmeWeb]
-	key := createDeployKey(t, ts, adaToken, app, "")
-	spare := createDeployKey(t, ts, adaToken, app, "")
-	repo := createRepository(t, ts, adaToken, objects{"application": app, "url": sshURL, "deploy_key": key.UUID})
-	ts.request(http.MethodDelete, "/apps/v3/deploy-keys/"+key.UUID+"/", adaToken, nil).expectJSON(t, http.StatusBadRequest,
-		`{"non_field_errors": ["This deploy key is in use by a repository and cannot be deleted."]}`)
-	ts.request(http.MethodDelete, "/apps/v3/deploy-keys/"+spare.UUID+"/", adaToken, nil).expect(t, http.StatusNoContent, nil)
-
-	// Once the binding uses another key, the first one can go.
-	replacement := createDeployKey(t, ts, adaToken, app, "")
-	patchRepository(t, ts, repo.UUID, objects{"deploy_key": replacement.UUID})
-	ts.request(http.MethodDelete, "/apps/v3/deploy-keys/"+key.UUID+"/", adaToken, nil).expect(t, http.StatusNoContent, nil)
-	waitIdle(t, ts)
+	repo := createSSHRepository(t, ts, sshURL)
+	graces := createRepository(t, ts, graceToken, objects{"organisation": ts.seed.Organisations["Globex"], "url": sshURL})
+	for _, call := range []struct{ method, path string }{
+		{http.MethodGet, "/apps/v3/repositories/" + repo.UUID + "/"},
+		{http.MethodPost, "/apps/v3/repositories/" + repo.UUID + "/check/"},
+		{http.MethodDelete, "/apps/v3/repositories/" + repo.UUID + "/"},
+	} {
+		ts.request(call.method, call.path, graceToken, nil).expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
+	}
+	var list listResponse[repositoryView]
+	ts.request(http.MethodGet, "/apps/v3/repositories/", graceToken, nil).expect(t, http.StatusOK, &list)
+	if list.Count != 1 || list.Results[0].UUID != graces.UUID {
+		t.Fatalf("Grace lists %s", mustJSON(list))
+	}
+	ts.request(http.MethodGet, "/apps/v3/repositories/?organisation="+ts.seed.Organisations["Acme"], graceToken, nil).expect(t, http.StatusOK, &list)
+	if list.Count != 0 {
+		t.Fatalf("Grace lists Acme's repositories: %s", mustJSON(list))
+	}
+	// Ada's repository is untouched.
+	if got := getRepository(t, ts, repo.UUID); got.State != nil {
+		t.Fatalf("after Grace's requests: %s", mustJSON(got))
+	}
 }
 
-func TestDeleteRepositoryIsNotAllowed(t *testing.T) {
+func TestListRepositories(t *testing.T) {
 	ts := newTestServer(t)
-	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[acmeWeb], "url": sshURL, "key_type": "ED25519"})
-	resp := ts.request(http.MethodDelete, "/apps/v3/repositories/"+repo.UUID+"/", adaToken, nil)
-	resp.expectJSON(t, http.StatusMethodNotAllowed, `{"detail": "Method \"DELETE\" not allowed."}`)
-	if allow := resp.header.Get("Allow"); allow != "GET, HEAD, PATCH" {
-		t.Errorf("Allow = %q, want GET, HEAD, PATCH", allow)
+	extra := Seed{Organisations: []SeedOrganisation{{Name: "Initech", Users: []SeedUser{{Email: "ada@acme.test"}}}}}
+	seeded, err := ts.server.Bootstrap(context.Background(), extra)
+	if err != nil {
+		t.Fatal(err)
 	}
-	ts.request(http.MethodDelete, "/apps/v3/repositories/", adaToken, nil).expect(t, http.StatusMethodNotAllowed, nil)
-	getRepository(t, ts, repo.UUID)
-	waitIdle(t, ts)
+	first := createSSHRepository(t, ts, sshURL)
+	second := createRepository(t, ts, adaToken, objects{"organisation": seeded.Organisations["Initech"], "url": httpsURL, "username": "u", "password": "p"})
+	for query, want := range map[string][]string{
+		"": {first.UUID, second.UUID},
+		"?organisation=" + ts.seed.Organisations["Acme"]:       {first.UUID},
+		"?organisation=" + seeded.Organisations["Initech"]:     {second.UUID},
+		"?organisation=" + ts.seed.Organisations["Globex"]:     {},
+		"?organisation=" + ts.seed.Organisations["Acme"] + "x": nil,
+	} {
+		resp := ts.request(http.MethodGet, "/apps/v3/repositories/"+query, adaToken, nil)
+		if want == nil {
+			resp.expect(t, http.StatusBadRequest, nil)
+			continue
+		}
+		var list listResponse[repositoryView]
+		resp.expect(t, http.StatusOK, &list)
+		var got []string
+		for _, repo := range list.Results {
+			got = append(got, repo.UUID)
+			if repo.RepositoryDetails == nil {
+				t.Errorf("the list leaves out the extension fields")
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") || list.Count != len(want) {
+			t.Errorf("%q: got %v, want %v", query, got, want)
+		}
+	}
+}
+
+// A repository an application uses cannot be deleted; once the
+// application is gone it can, with the platform's copy of it.
+func TestDeleteRepository(t *testing.T) {
+	ts := newTestServer(t)
+	repo := bindApplication(t, ts, acmeWeb, sshURL)
+	path := "/apps/v3/repositories/" + repo.UUID + "/"
+	ts.request(http.MethodDelete, path, adaToken, nil).expectJSON(t, http.StatusBadRequest,
+		`{"non_field_errors": [`+mustJSON(msgRepositoryInUse(acmeWeb))+`]}`)
+	if err := os.MkdirAll(ts.server.mirrorDir(repo.UUID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ts.request(http.MethodDelete, "/apps/v3/applications/"+repo.Application+"/", adaToken, nil).expect(t, http.StatusNoContent, nil)
+	ts.request(http.MethodDelete, path, adaToken, nil).expect(t, http.StatusNoContent, nil)
+	ts.request(http.MethodGet, path, adaToken, nil).expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
+	ts.request(http.MethodDelete, path, adaToken, nil).expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
+	if _, err := os.Stat(ts.server.mirrorDir(repo.UUID)); !os.IsNotExist(err) {
+		t.Fatalf("the platform's copy is still there (%v)", err)
+	}
+	var rows int
+	if err := ts.server.store.DB().QueryRow(`SELECT count(*) FROM repository_sync WHERE repository_uuid = ?`, repo.UUID).Scan(&rows); err != nil || rows != 0 {
+		t.Fatalf("%d sync rows left (%v)", rows, err)
+	}
 }
 
 func TestCreateRepositoryIsIdempotent(t *testing.T) {
 	checker := &fakeChecker{}
 	ts := newTestServer(t, withChecker(checker))
-	body := objects{"application": ts.seed.Applications[acmeWeb], "url": httpsURL, "username": "ada", "password": httpsToken}
+	body := objects{"organisation": ts.seed.Organisations["Acme"], "url": httpsURL, "username": "ada", "password": httpsToken}
 	first := ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, body, "Idempotency-Key", "create-repo-1")
 	first.expect(t, http.StatusCreated, nil)
-	waitIdle(t, ts)
 	again := ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, body, "Idempotency-Key", "create-repo-1")
 	again.expect(t, http.StatusCreated, nil)
 	if again.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.body, first.body) {
 		t.Fatalf("replay: %s %s", again.header, again.body)
 	}
-	waitIdle(t, ts)
 	var list listResponse[repositoryView]
 	ts.get("/apps/v3/repositories/", http.StatusOK, &list)
-	if list.Count != 1 || len(checker.requests()) != 1 {
-		t.Fatalf("%d repositories and %d checks after a replay, want 1 and 1", list.Count, len(checker.requests()))
+	if list.Count != 1 {
+		t.Fatalf("%d repositories after a replay, want 1", list.Count)
 	}
 	// The stored answer is the answer, not the request: no token in it.
 	var stored []byte
@@ -807,7 +774,7 @@ func TestCreateRepositoryIsIdempotent(t *testing.T) {
 	if bytes.Contains(stored, []byte(httpsToken)) {
 		t.Fatal("the idempotency record holds the token")
 	}
-	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, objects{"application": body["application"], "url": sshURL},
+	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, objects{"organisation": body["organisation"], "url": sshURL},
 		"Idempotency-Key", "create-repo-1").expect(t, http.StatusUnprocessableEntity, nil)
 
 	// The check endpoint replays as well, without starting a check.
@@ -816,7 +783,7 @@ func TestCreateRepositoryIsIdempotent(t *testing.T) {
 	waitIdle(t, ts)
 	ts.request(http.MethodPost, path, adaToken, nil, "Idempotency-Key", "check-1").expect(t, http.StatusAccepted, nil)
 	waitIdle(t, ts)
-	if n := len(checker.requests()); n != 2 {
-		t.Fatalf("%d checks after a replayed check request, want 2", n)
+	if n := len(checker.requests()); n != 1 {
+		t.Fatalf("%d checks after a replayed check request, want 1", n)
 	}
 }

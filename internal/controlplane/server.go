@@ -31,7 +31,7 @@ type Config struct {
 	// count requests and inject faults.
 	Middleware []func(http.Handler) http.Handler
 	Now        func() time.Time // nil = time.Now
-	// AccessChecker checks repository bindings; nil is the real one,
+	// AccessChecker runs repositories' clone and push checks; nil is the real one,
 	// &gitops.Checker{AllowLoopback: Dev}.
 	AccessChecker AccessChecker
 	// CheckWorkers is how many access checks run at once; 0 means 4.
@@ -47,6 +47,11 @@ type Config struct {
 	// DataDir holds the platform's copies of the repositories, in
 	// <DataDir>/mirrors/<repository UUID>; "" means the directory of DBPath.
 	DataDir string
+	// PublicOnly serves only what Divio's public API is known to serve, as
+	// api.divio.com would: extension routes and discovery answer 404,
+	// extension fields are left out of answers, and the Idempotency-Key
+	// header is ignored.
+	PublicOnly bool
 }
 
 // Server serves the API. It is safe for concurrent use.
@@ -66,7 +71,7 @@ type Server struct {
 
 // New opens or creates the database, applies migrations, builds the
 // handler and starts the access-check and pull workers, queueing the
-// checks that bindings left in CLONING (by a stop or a crash) still need,
+// checks that repositories left in CLONING (by a stop or a crash) still need,
 // and the pulls that accepted deliveries still need.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	box, err := sealbox.New(cfg.EncryptionKey)
@@ -195,41 +200,60 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	// {$} makes a pattern match its path exactly, not the subtree below it.
 	route := func(pattern string, handler userHandler) { mux.Handle(pattern, s.authenticate(handler)) }
+	// extension routes are ours only: in public-only mode they answer 404,
+	// as api.divio.com does, before authentication (Django resolves the URL first).
+	extension := func(pattern string, handler userHandler) { mux.Handle(pattern, s.extension(s.authenticate(handler))) }
 
+	// Public: what Divio's API is known to serve.
 	route("GET /iam/v3/me/{$}", s.me)
+	route("GET /iam/v3/organisations/{$}", s.listOrganisations)
+	route("GET /iam/v3/organisations/{uuid}/{$}", s.getOrganisation)
+	route("GET /billing/v3/application-plan-groups/{$}", s.listPlanGroups)
+	route("GET /apps/v3/regions/{$}", s.listRegions)
+	route("GET /apps/v3/app-templates/{$}", s.listAppTemplates)
 
 	route("GET /apps/v3/applications/{$}", s.listApplications)
+	route("POST /apps/v3/applications/{$}", s.idempotent(s.createApplication))
 	route("GET /apps/v3/applications/{uuid}/{$}", s.getApplication)
-	route("GET /apps/v3/applications/{uuid}/sync-status/{$}", s.getSyncStatus)
-	route("POST /apps/v3/applications/{uuid}/update/{$}", s.idempotent(s.updateApplication))
-	route("POST /apps/v3/applications/{uuid}/reset-to-origin/{$}", s.idempotent(s.resetApplicationToOrigin))
 
 	route("GET /apps/v3/environments/{$}", s.listEnvironments)
 	route("GET /apps/v3/environments/{uuid}/{$}", s.getEnvironment)
-	route("PATCH /apps/v3/environments/{uuid}/{$}", s.updateEnvironment)
-
-	route("POST /apps/v3/deploy-keys/{$}", s.idempotent(s.createDeployKey))
-	route("GET /apps/v3/deploy-keys/{$}", s.listDeployKeys)
-	route("GET /apps/v3/deploy-keys/{uuid}/{$}", s.getDeployKey)
-	route("DELETE /apps/v3/deploy-keys/{uuid}/{$}", s.deleteDeployKey)
 
 	route("POST /apps/v3/repositories/{$}", s.idempotent(s.createRepository))
-	route("GET /apps/v3/repositories/{$}", s.listRepositories)
 	route("GET /apps/v3/repositories/{uuid}/{$}", s.getRepository)
-	route("PATCH /apps/v3/repositories/{uuid}/{$}", s.updateRepository)
-	// No DELETE: an application cannot go back to Divio's own Git server.
 	route("POST /apps/v3/repositories/{uuid}/check/{$}", s.idempotent(s.checkRepository))
 
-	route("POST /apps/v3/webhooks/{$}", s.idempotent(s.createWebhook))
-	route("GET /apps/v3/webhooks/{$}", s.listWebhooks)
-	route("GET /apps/v3/webhooks/{uuid}/{$}", s.getWebhook)
-	route("POST /apps/v3/webhooks/{uuid}/rotate/{$}", s.idempotent(s.rotateWebhook))
-	route("DELETE /apps/v3/webhooks/{uuid}/{$}", s.deleteWebhook)
+	// Extensions: see extensionNames.
+	extension("GET /extensions/v1/{$}", s.discovery)
+	extension("GET /apps/v3/repositories/{$}", s.listRepositories)
+	extension("DELETE /apps/v3/repositories/{uuid}/{$}", s.deleteRepository)
+	extension("DELETE /apps/v3/applications/{uuid}/{$}", s.deleteApplication)
+	extension("POST /apps/v3/applications/{uuid}/migrate-repository/{$}", s.idempotent(s.migrateApplicationRepository))
+	extension("PATCH /apps/v3/environments/{uuid}/{$}", s.updateEnvironment)
+	extension("GET /apps/v3/applications/{uuid}/sync-status/{$}", s.getSyncStatus)
+	extension("POST /apps/v3/applications/{uuid}/update/{$}", s.idempotent(s.updateApplication))
+	extension("POST /apps/v3/applications/{uuid}/reset-to-origin/{$}", s.idempotent(s.resetApplicationToOrigin))
+
+	extension("POST /apps/v3/webhooks/{$}", s.idempotent(s.createWebhook))
+	extension("GET /apps/v3/webhooks/{$}", s.listWebhooks)
+	extension("GET /apps/v3/webhooks/{uuid}/{$}", s.getWebhook)
+	extension("POST /apps/v3/webhooks/{uuid}/rotate/{$}", s.idempotent(s.rotateWebhook))
+	extension("DELETE /apps/v3/webhooks/{uuid}/{$}", s.deleteWebhook)
 
 	// Deliveries authenticate with the URL's token and the host's
 	// signature, not with a user's token.
-	mux.HandleFunc("POST /hooks/v1/{token}/{$}", s.receiveDelivery)
+	mux.Handle("POST /hooks/v1/{token}/{$}", s.extension(http.HandlerFunc(s.receiveDelivery)))
 	return mux
+}
+
+// extension serves next, or 404 in public-only mode.
+func (s *Server) extension(next http.Handler) http.Handler {
+	if !s.cfg.PublicOnly {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"detail": errNotFound.detail})
+	})
 }
 
 // buildHandler stacks, from the outside in: the configured middleware, the

@@ -19,13 +19,19 @@ func TestUnknownRouteIsJSON404(t *testing.T) {
 
 func TestWrongMethodIsJSON405(t *testing.T) {
 	ts := newTestServer(t)
-	resp := ts.request(http.MethodPut, "/apps/v3/deploy-keys/", adaToken, "{}")
+	resp := ts.request(http.MethodPut, "/apps/v3/repositories/", adaToken, "{}")
 	resp.expectJSON(t, http.StatusMethodNotAllowed, `{"detail": "Method \"PUT\" not allowed."}`)
 	if allow := resp.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
 		t.Errorf("Allow = %q, want GET and POST", allow)
 	}
 	ts.request(http.MethodDelete, "/apps/v3/applications/", adaToken, nil).
 		expectJSON(t, http.StatusMethodNotAllowed, `{"detail": "Method \"DELETE\" not allowed."}`)
+	// PATCH of a repository is gone.
+	resp = ts.request(http.MethodPatch, "/apps/v3/repositories/"+ts.seed.Applications[acmeWeb]+"/", adaToken, "{}")
+	resp.expectJSON(t, http.StatusMethodNotAllowed, `{"detail": "Method \"PATCH\" not allowed."}`)
+	if allow := resp.header.Get("Allow"); allow != "DELETE, GET, HEAD" {
+		t.Errorf("Allow = %q, want DELETE, GET, HEAD", allow)
+	}
 }
 
 func TestMiddlewareWrapsTheAPIInOrder(t *testing.T) {
@@ -79,18 +85,18 @@ func TestAccessLogOmitsSecrets(t *testing.T) {
 	ts := newTestServer(t, func(cfg *Config) {
 		cfg.Logger = slog.New(slog.NewTextHandler(&lockedWriter{mu: &mu, w: &logs}, nil))
 	})
-	created := createDeployKey(t, ts, adaToken, ts.seed.Applications[acmeWeb], "ED25519")
+	created := createSSHRepository(t, ts, sshURL)
 	ts.request(http.MethodGet, "/apps/v3/applications/", "wrong-token", nil)
 
 	mu.Lock()
 	defer mu.Unlock()
 	text := logs.String()
-	for _, want := range []string{"method=POST path=/apps/v3/deploy-keys/ status=201", "status=401"} {
+	for _, want := range []string{"method=POST path=/apps/v3/repositories/ status=201", "status=401"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("log lacks %q:\n%s", want, text)
 		}
 	}
-	privateKey, err := ts.server.store.DeployKeyPrivateKey(context.Background(), created.UUID)
+	privateKey, err := ts.server.store.RepositoryPrivateKey(context.Background(), created.UUID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,13 +120,11 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 func TestPersistsAcrossRestart(t *testing.T) {
 	ts := newTestServer(t)
-	created := createDeployKey(t, ts, adaToken, ts.seed.Applications[acmeWeb], "ECDSA")
+	created := createSSHRepository(t, ts, sshURL)
 
 	ts.restart()
-	var fetched deployKeyView
-	ts.get("/apps/v3/deploy-keys/"+created.UUID+"/", http.StatusOK, &fetched)
-	if fetched != created {
-		t.Fatalf("after restart got %+v, want %+v", fetched, created)
+	if fetched := getRepository(t, ts, created.UUID); !jsonEqual(fetched, created) {
+		t.Fatalf("after restart got %s, want %s", mustJSON(fetched), mustJSON(created))
 	}
 	var apps listResponse[applicationView]
 	ts.get("/apps/v3/applications/", http.StatusOK, &apps)

@@ -13,8 +13,8 @@ import (
 	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 )
 
-// Syncer pulls a binding's branch into the platform's copy of the
-// repository (a mirror on disk) and looks up branches at the remote.
+// Syncer pulls the branch an application follows into the platform's copy
+// of its repository (a mirror on disk) and looks up branches at the remote.
 // *gitops.Checker is the real one; tests use fakes.
 type Syncer interface {
 	Sync(ctx context.Context, req gitops.SyncRequest) gitops.SyncResult
@@ -78,14 +78,14 @@ func newPullQueue(n int, pull func(ctx context.Context, repositoryUUID string, j
 	})
 }
 
-// queueDeliveryPull asks for a pull of a binding on behalf of deliveries.
+// queueDeliveryPull asks for a pull of a repository on behalf of deliveries.
 // It joins a deliveries' pull that is still waiting, since that one
 // fetches whatever is new when it starts.
 func (s *Server) queueDeliveryPull(repositoryUUID string) {
 	s.pulls.Merge(repositoryUUID, &pullJob{mode: gitops.SyncUpdate})
 }
 
-// pullNow runs a pull of a binding in its lane and waits for its outcome.
+// pullNow runs a pull of a repository in its lane and waits for its outcome.
 func (s *Server) pullNow(ctx context.Context, repositoryUUID string, mode gitops.SyncMode) pullOutcome {
 	job := &pullJob{mode: mode, done: make(chan pullOutcome, 1)}
 	if !s.pulls.Add(repositoryUUID, job) {
@@ -100,22 +100,23 @@ func (s *Server) pullNow(ctx context.Context, repositoryUUID string, mode gitops
 	}
 }
 
-// mirrorDir is where the platform's copy of a binding's repository lives.
+// mirrorDir is where the platform's copy of a repository lives.
 func (s *Server) mirrorDir(repositoryUUID string) string {
 	return filepath.Join(s.dataDir, "mirrors", repositoryUUID)
 }
 
-// connected reports whether a binding may be pulled: its access check has
-// succeeded at least once, and for SSH a host key is pinned (a pull never
-// trusts a host key on first use; the access check does that).
+// connected reports whether a repository may be pulled: an application
+// uses it, a clone check of it has succeeded at least once, and for SSH a
+// host key is pinned (a pull never trusts a host key on first use; the
+// check does that).
 func connected(repo store.Repository) bool {
-	return repo.EverCloned && (repo.AuthType != store.AuthSSH || repo.HostKey != "")
+	return repo.ApplicationUUID != "" && repo.EverCloned && (repo.AuthType != store.AuthSSH || repo.HostKey != "")
 }
 
-const msgNotConnected = "The repository has not been connected yet: a pull needs an access check of the binding to have succeeded " +
-	"(and, for SSH, the host key it pinned). Wait for the check (state CLONED), or fix the binding and check it again."
+const msgNotConnected = "The repository has not been connected yet: a pull needs a clone check of the repository to have succeeded " +
+	"(and, for SSH, the host key it pinned). Check the repository again (POST /apps/v3/repositories/{uuid}/check/)."
 
-// runPull pulls a binding with its current settings and stores the outcome.
+// runPull pulls a repository, in the branch its application follows, and stores the outcome.
 func (s *Server) runPull(ctx context.Context, id string, job *pullJob) pullOutcome {
 	repo, err := s.store.LoadRepository(ctx, id)
 	if err == nil {
@@ -135,7 +136,7 @@ func (s *Server) runPull(ctx context.Context, id string, job *pullJob) pullOutco
 func (s *Server) pull(ctx context.Context, repo store.Repository, requested int64, mode gitops.SyncMode) pullOutcome {
 	start := time.Now()
 	var result gitops.SyncResult
-	request := gitops.SyncRequest{MirrorDir: s.mirrorDir(repo.UUID), URL: repo.DSN, Branch: repo.Branch, PinnedHostKey: repo.HostKey, Mode: mode}
+	request := gitops.SyncRequest{MirrorDir: s.mirrorDir(repo.UUID), URL: repo.DSN, Branch: repo.ApplicationBranch, PinnedHostKey: repo.HostKey, Mode: mode}
 	switch {
 	case !connected(repo):
 		result = gitops.SyncResult{Code: codeNotConnected, Message: msgNotConnected}
@@ -157,7 +158,7 @@ func (s *Server) pull(ctx context.Context, repo store.Repository, requested int6
 		result.Duration = time.Since(start)
 	}
 	outcome := store.SyncOutcome{
-		Branch: repo.Branch, DSN: repo.DSN, Result: result.Code,
+		Branch: repo.ApplicationBranch, DSN: repo.DSN, Result: result.Code,
 		OriginHead: result.OriginHead, PlatformHead: result.PlatformHead,
 		HistoryRewritten: mode == gitops.SyncReset && result.HistoryRewritten && result.Code == gitops.CodeSuccess,
 		At:               s.now(), Served: requested,

@@ -84,16 +84,32 @@ func withSyncer(syncer Syncer) func(*Config) {
 	return func(cfg *Config) { cfg.Syncer = syncer }
 }
 
-// bindApplication binds an application of Ada's to an SSH repository and
-// waits for the (fake) access check to connect it.
-func bindApplication(t *testing.T, ts *testServer, slug, url string) repositoryView {
+// binding is a repository an application of Ada's uses.
+type binding struct {
+	repositoryView
+	Application string
+}
+
+// bindApplication connects a seeded application of Ada's to a new SSH
+// repository of Acme, as a client does: create the repository, verify it
+// (clone check, push check) with branch main, and migrate the application
+// to it.
+func bindApplication(t *testing.T, ts *testServer, slug, url string) binding {
 	t.Helper()
-	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[slug], "url": url, "key_type": "ED25519"})
-	waitIdle(t, ts)
-	if repo = getRepository(t, ts, repo.UUID); repo.State != "CLONED" {
-		t.Fatalf("binding not connected: %s", mustJSON(repo))
+	repo := createSSHRepository(t, ts, url)
+	if repo = verify(t, ts, repo.UUID, "main"); deref(repo.State) != "CLONED" || repo.PushVerifiedAt == nil {
+		t.Fatalf("repository not verified: %s", mustJSON(repo))
 	}
-	return repo
+	app := ts.seed.Applications[slug]
+	migrateApplication(t, ts, app, objects{"repository": repo.UUID, "branch": "main"})
+	return binding{repositoryView: getRepository(t, ts, repo.UUID), Application: app}
+}
+
+func migrateApplication(t *testing.T, ts *testServer, app string, body objects) applicationView {
+	t.Helper()
+	var view applicationView
+	ts.request(http.MethodPost, "/apps/v3/applications/"+app+"/migrate-repository/", adaToken, body).expect(t, http.StatusOK, &view)
+	return view
 }
 
 func syncStatusOf(t *testing.T, ts *testServer, app string) syncStatusView {

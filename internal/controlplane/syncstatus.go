@@ -14,7 +14,7 @@ const msgNoWebhook = "You have no webhook set up. The control plane can reach th
 	"does not learn of new commits: use the manual Update to pull them, or configure a webhook (recommended)."
 
 const msgNoRepository = "This application uses Divio's own Git server, which the platform does not pull from: " +
-	"Update and Reset to origin are for applications bound to an external repository."
+	"Update and Reset to origin are for applications that use an external repository."
 
 // syncStatusView is how the platform's copy of an application's branch
 // compares with the remote's, and what keeps them in step.
@@ -68,7 +68,7 @@ func (s *Server) syncStatus(ctx context.Context, user store.User, applicationUUI
 		return view, err
 	}
 
-	view.Repository, view.State, view.Branch = &repo.UUID, nullable(string(repo.State)), &repo.Branch
+	view.Repository, view.State, view.Branch = &repo.UUID, nullable(string(repo.State)), &app.Branch
 	view.OriginHead, view.OriginHeadSeenAt = nullable(state.OriginHead), nullableTime(state.OriginHeadSeenAt)
 	view.PlatformHead = nullable(state.PlatformHead)
 	view.InSync = state.OriginHead != "" && state.OriginHead == state.PlatformHead
@@ -85,7 +85,7 @@ func (s *Server) syncStatus(ctx context.Context, user store.User, applicationUUI
 }
 
 // lastError is the most recent of the last pull's failure and the failure
-// of the access check that left the binding INVALID; nil when neither.
+// of the clone check that left the repository INVALID; nil when neither.
 func lastError(repo store.Repository, state store.SyncState) *checkErrorView {
 	pullFailed := state.LastErrorCode != ""
 	checkFailed := repo.State == store.StateInvalid
@@ -122,8 +122,8 @@ func writeConflict(w http.ResponseWriter, code, detail string) {
 	writeJSON(w, http.StatusConflict, map[string]string{"code": code, "detail": detail})
 }
 
-// servePull runs a pull of an application's binding, in its turn among the
-// binding's pulls, and answers its outcome: 200 with the sync status, or
+// servePull runs a pull of an application's repository, in its turn among
+// the repository's pulls, and answers its outcome: 200 with the sync status, or
 // 409 with the failure's code (history_rewritten for an Update that cannot
 // fast-forward).
 func (s *Server) servePull(w http.ResponseWriter, r *http.Request, user store.User, mode gitops.SyncMode) {

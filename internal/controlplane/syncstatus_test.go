@@ -46,12 +46,12 @@ func TestSyncStatusWithoutBindingAndWarnings(t *testing.T) {
 		t.Fatalf("with a webhook: %s", mustJSON(status))
 	}
 
-	// A failed access check is the last error until a later pull fails.
+	// A failed clone check is the last error until a later pull fails.
 	ts.request(http.MethodDelete, "/apps/v3/webhooks/"+hook.UUID+"/", adaToken, nil).expect(t, http.StatusNoContent, nil)
 	checker.answer(func(context.Context, gitops.CheckRequest) gitops.CheckResult {
 		return gitops.CheckResult{Code: gitops.CodeAuthenticationError, Message: "denied"}
 	})
-	patchRepository(t, ts, repo.UUID, objects{})
+	check(t, ts, repo.UUID, "main").expect(t, http.StatusAccepted, nil)
 	waitIdle(t, ts)
 	status = syncStatusOf(t, ts, app)
 	if status.LastError == nil || status.LastError.Code != gitops.CodeAuthenticationError || len(status.Warnings) != 0 {
@@ -124,8 +124,7 @@ func TestUpdateRefusesRewrittenHistoryAndResetFollowsIt(t *testing.T) {
 
 func TestUpdateAndResetRefusals(t *testing.T) {
 	syncer := newFakeSyncer()
-	checker := &fakeChecker{}
-	ts := newTestServer(t, withSyncer(syncer), withChecker(checker))
+	ts := newTestServer(t, withSyncer(syncer))
 	app := ts.seed.Applications[acmeWeb]
 	for _, action := range []string{"update", "reset-to-origin"} {
 		ts.request(http.MethodPost, "/apps/v3/applications/"+app+"/"+action+"/", adaToken, nil).
@@ -135,21 +134,10 @@ func TestUpdateAndResetRefusals(t *testing.T) {
 		ts.request(http.MethodPost, "/apps/v3/applications/"+app+"/"+action+"/", adaToken, objects{"force": true}).
 			expectJSON(t, http.StatusBadRequest, `{"non_field_errors": ["JSON parse error - unknown field \"force\"."]}`)
 	}
-	// Never connected: nothing to pull with.
-	checker.answer(func(context.Context, gitops.CheckRequest) gitops.CheckResult {
-		return gitops.CheckResult{Code: gitops.CodeUnreachable, Message: "no route"}
-	})
-	repo := createRepository(t, ts, adaToken, objects{"application": app, "url": sshURL, "key_type": "ED25519"})
-	waitIdle(t, ts)
-	ts.request(http.MethodPost, "/apps/v3/applications/"+app+"/update/", adaToken, nil).
-		expectJSON(t, http.StatusConflict, `{"code": "not_connected", "detail": "`+msgNotConnected+`"}`)
-	if n := len(syncer.requests()); n != 0 {
-		t.Fatalf("%d pulls of a binding never connected", n)
-	}
-	// A pull that fails otherwise: 409 with its code, recorded as the last error.
-	checker.answer(nil)
-	ts.request(http.MethodPost, "/apps/v3/repositories/"+repo.UUID+"/check/", adaToken, nil).expect(t, http.StatusAccepted, nil)
-	waitIdle(t, ts)
+	// Connected, then a clone check starts over: the pull still runs with
+	// what the earlier check pinned.
+	bindApplication(t, ts, acmeWeb, sshURL)
+	// A pull that fails: 409 with its code, recorded as the last error.
 	syncer.respond = func(context.Context, gitops.SyncRequest) gitops.SyncResult {
 		return gitops.SyncResult{Code: gitops.CodeUnreachable, Message: "The host did not answer."}
 	}
@@ -160,22 +148,26 @@ func TestUpdateAndResetRefusals(t *testing.T) {
 	}
 }
 
-// A change of the binding's branch forgets the heads, which were of the old branch.
+// A change of the branch the application follows forgets the heads,
+// which were of the old branch; a clone check of the new branch sees its head.
 func TestBranchChangeForgetsHeads(t *testing.T) {
-	checker := newGatedChecker(nil)
-	ts := newTestServer(t, withChecker(checker))
-	repo := createRepository(t, ts, adaToken, objects{"application": ts.seed.Applications[acmeWeb], "url": sshURL, "key_type": "ED25519"})
-	checker.awaitStart(t)
-	checker.release <- struct{}{}
-	waitIdle(t, ts)
+	ts := newTestServer(t)
+	repo := bindApplication(t, ts, acmeWeb, sshURL)
 	ts.request(http.MethodPost, "/apps/v3/applications/"+repo.Application+"/update/", adaToken, nil).expect(t, http.StatusOK, nil)
-	patchRepository(t, ts, repo.UUID, objects{"branch": "develop"})
-	checker.awaitStart(t)
+	if status := syncStatusOf(t, ts, repo.Application); deref(status.PlatformHead) != fakeCommit {
+		t.Fatalf("after the update: %s", mustJSON(status))
+	}
+	// The same branch again changes nothing.
+	migrateApplication(t, ts, repo.Application, objects{"repository": repo.UUID, "branch": "main"})
+	if status := syncStatusOf(t, ts, repo.Application); deref(status.PlatformHead) != fakeCommit {
+		t.Fatalf("after migrating to the same branch: %s", mustJSON(status))
+	}
+	migrateApplication(t, ts, repo.Application, objects{"repository": repo.UUID, "branch": "develop"})
 	status := syncStatusOf(t, ts, repo.Application)
-	if status.PlatformHead != nil || status.OriginHead != nil || status.LastSyncAt == nil {
+	if status.PlatformHead != nil || status.OriginHead != nil || status.LastSyncAt != nil || deref(status.Branch) != "develop" {
 		t.Fatalf("after the branch changed: %s", mustJSON(status))
 	}
-	checker.release <- struct{}{}
+	check(t, ts, repo.UUID, "develop").expect(t, http.StatusAccepted, nil)
 	waitIdle(t, ts)
 	if status := syncStatusOf(t, ts, repo.Application); deref(status.OriginHead) != fakeCommit || deref(status.Branch) != "develop" {
 		t.Fatalf("after the check of the new branch: %s", mustJSON(status))

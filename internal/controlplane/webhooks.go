@@ -161,7 +161,8 @@ type createWebhookRequest struct {
 }
 
 // createWebhook serves POST /apps/v3/webhooks/: the webhook of an
-// application's binding, with its URL and (GitHub, GitLab) secret.
+// application with an external repository, with its URL and (GitHub,
+// GitLab) secret.
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, user store.User) {
 	var request createWebhookRequest
 	if err := decodeJSON(r, &request); err != nil {
@@ -180,8 +181,29 @@ func msgHasWebhook(webhookUUID string) string {
 	return fmt.Sprintf("This application already has a webhook (%s); rotate it, or delete it first.", webhookUUID)
 }
 
-const msgWebhookNeedsBinding = "This application has no external repository: bind one first (POST /apps/v3/repositories/). " +
-	"Applications on Divio's own Git server need no webhook."
+const msgWebhookNeedsRepository = "This application has no external repository: create it with one, or migrate it to one " +
+	"(POST /apps/v3/applications/{uuid}/migrate-repository/). Applications on Divio's own Git server need no webhook."
+
+// validateApplication returns the requested application if it belongs to
+// one of the user's organisations; otherwise it adds a message to invalid.
+// Another organisation's application is "does not exist", as in a 404.
+func (s *Server) validateApplication(r *http.Request, user store.User, requested *string, invalid validationErrors) (store.Application, error) {
+	if requested == nil {
+		invalid.add("application", msgRequired)
+		return store.Application{}, nil
+	}
+	id, ok := parseUUID(*requested)
+	if !ok {
+		invalid.add("application", invalidUUIDMessage(*requested))
+		return store.Application{}, nil
+	}
+	app, err := s.store.GetApplication(r.Context(), user.UUID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		invalid.add("application", msgDoesNotExist(*requested))
+		return store.Application{}, nil
+	}
+	return app, err
+}
 
 func (s *Server) validateAndCreateWebhook(r *http.Request, user store.User, request createWebhookRequest) (store.Webhook, error) {
 	invalid := validationErrors{}
@@ -190,7 +212,7 @@ func (s *Server) validateAndCreateWebhook(r *http.Request, user store.User, requ
 		return store.Webhook{}, err
 	}
 	if app.UUID != "" && app.RepositoryUUID == nil {
-		invalid.add("application", msgWebhookNeedsBinding)
+		invalid.add("application", msgWebhookNeedsRepository)
 	}
 	if app.UUID != "" && app.RepositoryUUID != nil {
 		existing, err := s.store.ApplicationWebhook(r.Context(), app.UUID)
@@ -214,7 +236,7 @@ func (s *Server) validateAndCreateWebhook(r *http.Request, user store.User, requ
 		return store.Webhook{}, err
 	}
 	hook, err := s.store.CreateWebhook(r.Context(), store.NewWebhook{
-		ApplicationUUID: app.UUID, RepositoryUUID: *app.RepositoryUUID, Type: typ, Secret: secret, Token: token,
+		ApplicationUUID: app.UUID, Type: typ, Secret: secret, Token: token,
 		SecretChosen: secret != "" && request.Secret != nil,
 	})
 	if errors.Is(err, store.ErrConflict) {

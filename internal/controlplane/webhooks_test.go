@@ -80,25 +80,25 @@ func TestWebhookValidation(t *testing.T) {
 		want string
 	}{
 		"empty":      {objects{}, `{"application": ["This field is required."], "type": ["This field is required."]}`},
-		"no binding": {objects{"application": unbound, "type": "github"}, `{"application": ["` + msgWebhookNeedsBinding + `"]}`},
+		"no binding": {objects{"application": unbound, "type": "github"}, `{"application": ["` + msgWebhookNeedsRepository + `"]}`},
 		"second webhook": {objects{"application": repo.Application, "type": "github"},
 			`{"application": ["` + msgHasWebhook(hook.UUID) + `"]}`},
 		"other organisation": {objects{"application": ts.seed.Applications[globexWeb], "type": "github"},
 			`{"application": ["Object with uuid=` + ts.seed.Applications[globexWeb] + ` does not exist."]}`},
 		"bad type": {objects{"application": unbound, "type": "gitea"},
-			`{"application": ["` + msgWebhookNeedsBinding + `"], "type": ["\"gitea\" is not a valid choice. Choose one of github, gitlab, bitbucket."]}`},
+			`{"application": ["` + msgWebhookNeedsRepository + `"], "type": ["\"gitea\" is not a valid choice. Choose one of github, gitlab, bitbucket."]}`},
 		"short secret": {objects{"application": unbound, "type": "github", "secret": "too-short"},
-			`{"application": ["` + msgWebhookNeedsBinding + `"], "secret": ["Ensure this field has at least 16 characters."]}`},
+			`{"application": ["` + msgWebhookNeedsRepository + `"], "secret": ["Ensure this field has at least 16 characters."]}`},
 		"long secret": {objects{"application": unbound, "type": "github", "secret": strings.Repeat("s", 257)},
-			`{"application": ["` + msgWebhookNeedsBinding + `"], "secret": ["Ensure this field has no more than 256 characters."]}`},
+			`{"application": ["` + msgWebhookNeedsRepository + `"], "secret": ["Ensure this field has no more than 256 characters."]}`},
 		"control character": {objects{"application": unbound, "type": "gitlab", "secret": "0123456789abcdef\n"},
-			`{"application": ["` + msgWebhookNeedsBinding + `"], "secret": ["` + msgSecretChars + `"]}`},
+			`{"application": ["` + msgWebhookNeedsRepository + `"], "secret": ["` + msgSecretChars + `"]}`},
 		"trailing space": {objects{"application": unbound, "type": "gitlab", "secret": "0123456789abcdef "},
-			`{"application": ["` + msgWebhookNeedsBinding + `"], "secret": ["` + msgSecretChars + `"]}`},
+			`{"application": ["` + msgWebhookNeedsRepository + `"], "secret": ["` + msgSecretChars + `"]}`},
 		"non-ASCII": {objects{"application": unbound, "type": "gitlab", "secret": "0123456789abcdéf"},
-			`{"application": ["` + msgWebhookNeedsBinding + `"], "secret": ["` + msgSecretChars + `"]}`},
+			`{"application": ["` + msgWebhookNeedsRepository + `"], "secret": ["` + msgSecretChars + `"]}`},
 		"bitbucket secret": {objects{"application": unbound, "type": "bitbucket", "secret": "0123456789abcdef"},
-			`{"application": ["` + msgWebhookNeedsBinding + `"], "secret": ["` + msgBitbucketSecret + `"]}`},
+			`{"application": ["` + msgWebhookNeedsRepository + `"], "secret": ["` + msgBitbucketSecret + `"]}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ts.request(http.MethodPost, "/apps/v3/webhooks/", adaToken, c.body).expectJSON(t, http.StatusBadRequest, c.want)

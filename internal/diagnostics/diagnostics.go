@@ -131,27 +131,127 @@ func firstNonEmpty(values ...string) string {
 	return ""
 }
 
-// AccessCheckFailed reports a failed access check of an external repository
-// on the attribute most likely at fault, with the control plane's code and
-// message (which say what to fix).
-func AccessCheckFailed(diags *diag.Diagnostics, attribute path.Path, code, message string) {
-	diags.AddAttributeError(attribute, "External repository access check failed ("+code+")",
-		message+"\n\nNothing was saved in the Terraform state. Fix the cause and run apply again: it re-runs the access check.")
+// VerificationFailed reports a failed verification ("Test access") of a
+// repository on the attribute most likely at fault. code and message are
+// the API's when it gives them (the reference control plane does); Divio's
+// public API gives only the state, so the message then lists the causes
+// the Control Panel names.
+func VerificationFailed(diags *diag.Diagnostics, attribute path.Path, stage, code, message string) {
+	summary := "Repository verification failed"
+	if code != "" {
+		summary += " (" + code + ")"
+	}
+	if message == "" {
+		message = verificationCauses(stage)
+	}
+	diags.AddAttributeError(attribute, summary, message+"\n\nNothing was saved in the Terraform state. Fix the cause "+
+		"and run apply again: it verifies the repository again.")
 }
 
-// AccessCheckTimedOut reports a check still running when the timeout ended.
-func AccessCheckTimedOut(diags *diag.Diagnostics, operation string, timeout string) {
-	diags.AddError("External repository access check did not finish",
-		"The access check was still running when the "+operation+" timeout ("+timeout+") ended. The binding exists on "+
-			"Divio and its check goes on; run apply again to wait for it, or raise timeouts."+operation+".")
+func verificationCauses(stage string) string {
+	if stage == "push" {
+		return "Divio could clone the repository but could not push to it: the deploy key (public_key of the " +
+			"divio_repository) must be installed with write access (GitHub: \"Allow write access\"; GitLab: \"Grant " +
+			"write permissions to this key\"). Write access is needed to set the repository up; it may be taken away " +
+			"afterwards, with push_check = false on later verifications."
+	}
+	return "Divio could not clone the repository (state INVALID). The Control Panel names these causes:\n" +
+		"- The remote repository requires a branch: the branch (by default main) must exist at the remote.\n" +
+		"- Authentication error: the deploy key (public_key) is not installed on the Git host, or the URL, " +
+		"username or token is wrong.\n" +
+		"- The branch must hold only LICENSE, README or README.rst for a new application (migrate = false); " +
+		"set migrate = true to move an existing application's code."
 }
 
-// AccessCheckInvalid warns, on refresh, that the last check of a binding
-// failed: the platform cannot pull until it is fixed.
-func AccessCheckInvalid(diags *diag.Diagnostics, code, message string) {
-	diags.AddWarning("External repository is not reachable by Divio ("+code+")",
-		message+"\n\nDivio cannot pull from the repository until this is fixed. The plan re-runs the access check "+
-			"in place: fix the cause, then apply.")
+// VerificationTimedOut reports a verification still running when the
+// timeout ended.
+func VerificationTimedOut(diags *diag.Diagnostics, timeout string) {
+	diags.AddError("Repository verification did not finish",
+		"Divio was still checking the repository when the create timeout ("+timeout+") ended. Nothing was saved; "+
+			"run apply again to verify again, or raise timeouts.create.")
+}
+
+// ReverificationPlanned warns, on refresh, that a verified repository is
+// no longer CLONED, so the plan verifies it again.
+func ReverificationPlanned(diags *diag.Diagnostics, state string) {
+	diags.AddWarning("Repository no longer verified ("+state+")",
+		"Divio reports the repository as "+state+": it can no longer use it as it was verified. The plan verifies it "+
+			"again; fix the cause (deploy key, branch, credentials) first.")
+}
+
+// ExtensionMissing is the plan-time error for a type or attribute that
+// needs something Divio's public API does not offer.
+func ExtensionMissing(diags *diag.Diagnostics, attribute *path.Path, extension, what, instead string) {
+	detail := what + " needs the " + extension + " extension, which Divio's public API (and this server) does not " +
+		"offer: the provider asked the server which extensions it has. " + instead
+	if attribute != nil {
+		diags.AddAttributeError(*attribute, "Not available on this Divio API", detail)
+		return
+	}
+	diags.AddError("Not available on this Divio API", detail)
+}
+
+// OutcomeUnknown reports a create whose answer was lost and that could not
+// be repeated without risking a second object.
+func OutcomeUnknown(diags *diag.Diagnostics, what, lookWhere string, err error) {
+	diags.AddError("Could not tell whether the "+what+" was created",
+		"The request reached Divio but its answer was lost ("+err.Error()+"), and Divio's public API does not "+
+			"recognise a repeated create, so it was not sent again. Look for the "+what+" "+lookWhere+": import it "+
+			"if it exists (terraform import), or run apply again if it does not.")
+}
+
+// RepositoryKept warns that destroy left a repository on Divio.
+func RepositoryKept(diags *diag.Diagnostics, id string) {
+	diags.AddWarning("The repository stays on Divio",
+		"Divio's public API cannot delete a repository, so repository "+id+" stays in its organisation; Terraform no "+
+			"longer manages it. Remove it in the Control Panel if no application uses it.")
+}
+
+// HTTPSCredentialsRequired is the plan-time error of an HTTPS URL without
+// the https block.
+func HTTPSCredentialsRequired(diags *diag.Diagnostics) {
+	diags.AddAttributeError(path.Root("url"), "HTTPS credentials required",
+		"An https:// URL needs an https block with username, password_wo (a personal access token from the Git "+
+			"host, never your password) and password_wo_version. Add the block, or use the repository's SSH URL "+
+			"(recommended), for which Divio issues a deploy key.")
+}
+
+// HTTPSBlockWithSSH is the plan-time error of the https block with an SSH URL.
+func HTTPSBlockWithSSH(diags *diag.Diagnostics) {
+	diags.AddAttributeError(path.Root("https"), "HTTPS credentials not used with SSH",
+		"The https block is only used with https:// URLs; url is an SSH URL, for which Divio issues a deploy key "+
+			"(key_type). Remove the block, or change url to the repository's https:// URL.")
+}
+
+// KeyTypeWithHTTPS is the plan-time error of key_type with an HTTPS URL.
+func KeyTypeWithHTTPS(diags *diag.Diagnostics) {
+	diags.AddAttributeError(path.Root("key_type"), "No deploy key with HTTPS",
+		"key_type chooses the deploy key Divio issues for an SSH URL; url is an https:// URL, which authenticates "+
+			"with the https block. Remove key_type.")
+}
+
+// PasswordVersionRequired is the plan-time error of password_wo without its version.
+func PasswordVersionRequired(diags *diag.Diagnostics) {
+	diags.AddAttributeError(path.Root("https").AtName("password_wo_version"), "password_wo and password_wo_version go together",
+		"password_wo is write-only, so Terraform cannot see when it changes: set password_wo_version with it (any "+
+			"number) and change the version whenever the token changes (which replaces the repository: Divio's public "+
+			"API cannot change one).")
+}
+
+// NotChangeable is the plan-time error of a change Divio's public API
+// cannot make and a replacement should not.
+func NotChangeable(diags *diag.Diagnostics, attribute, inControlPanel string) {
+	diags.AddAttributeError(path.Root(attribute), "Cannot change "+attribute,
+		"Divio's public API cannot change "+attribute+" of an existing application, and replacing the application "+
+			"for it would delete it. "+inControlPanel+", then update the configuration to match (the next plan is then empty).")
+}
+
+// DeletionProtected is the plan-time error of destroying a protected application.
+func DeletionProtected(diags *diag.Diagnostics, slug string) {
+	diags.AddAttributeError(path.Root("deletion_protection"), "Application is protected from deletion",
+		"This plan destroys (or replaces) application "+slug+", and deletion_protection is true. If that is what "+
+			"you want, set deletion_protection = false and apply first; to stop managing it without deleting it, "+
+			"use a removed block (or terraform state rm).")
 }
 
 // ImportedValuesAdopted warns, at plan time, that the first apply after an
@@ -161,87 +261,6 @@ func ImportedValuesAdopted(diags *diag.Diagnostics, attributes, consequence stri
 	diags.AddWarning("Adopting the configuration of an imported resource",
 		"The resource was imported, and "+attributes+" cannot be read back from Divio: this apply records them as "+
 			"configured and sends nothing ("+consequence+"). Change them again afterwards to act on them.")
-}
-
-// BindingNotDeleted is the warning of a destroy: Divio cannot go back to its
-// own Git server, so destroy only stops managing the binding.
-func BindingNotDeleted(diags *diag.Diagnostics, application, url string) {
-	diags.AddWarning("The application stays on its external repository",
-		"Terraform no longer manages the external repository binding of application "+application+", but the "+
-			"application still uses "+url+": once an application uses an external Git repository, Divio cannot move "+
-			"it back to its own Git server. Applying the resource again adopts the existing binding.")
-}
-
-// BindingAdopted warns that create found a binding and updated it instead.
-func BindingAdopted(diags *diag.Diagnostics, application, id string) {
-	diags.AddWarning("Adopted the existing external repository binding",
-		"Application "+application+" already had an external repository binding ("+id+"); an application has at "+
-			"most one and it cannot be deleted, so it was updated to this configuration and is now managed here.")
-}
-
-// RepositoryAuthConfig is what CheckRepositoryAuth needs to know of a
-// divio_external_repository configuration.
-type RepositoryAuthConfig struct {
-	HTTPS           bool // the URL is an https:// URL
-	DeployKeySet    bool
-	HTTPSBlockSet   bool
-	UsernameSet     bool
-	TokenSet        bool
-	TokenVersionSet bool
-	ExpectedHostKey bool
-}
-
-// CheckRepositoryAuth enforces, at plan time, the credentials each kind of
-// URL needs: a deploy key for SSH; the https block (username and token) for
-// HTTPS, whose token is a personal access token, never a password.
-func CheckRepositoryAuth(diags *diag.Diagnostics, c RepositoryAuthConfig) {
-	if c.HTTPS {
-		if c.DeployKeySet {
-			diags.AddAttributeError(path.Root("deploy_key_id"), "Deploy key not used with HTTPS",
-				"deploy_key_id is only used with SSH URLs; url is an https:// URL. Remove deploy_key_id, or use the "+
-					"repository's SSH URL (recommended) and keep the deploy key.")
-		}
-		if !c.HTTPSBlockSet || !c.UsernameSet || !c.TokenSet || !c.TokenVersionSet {
-			diags.AddAttributeError(path.Root("url"), "HTTPS credentials required",
-				"An https:// URL needs an https block with username, token_wo (a personal access token from the Git "+
-					"host, never your password) and token_wo_version (any number; change it whenever token_wo changes, "+
-					"since Terraform cannot see changes of a write-only value). Add the block, or use the repository's "+
-					"SSH URL with a deploy key.")
-		}
-		if c.ExpectedHostKey {
-			diags.AddAttributeError(path.Root("expected_host_key_fingerprint"), "Host key fingerprint not used with HTTPS",
-				"expected_host_key_fingerprint pins an SSH host key; HTTPS connections are verified with TLS certificates. Remove it.")
-		}
-		return
-	}
-	if c.HTTPSBlockSet {
-		diags.AddAttributeError(path.Root("https"), "HTTPS credentials not used with SSH",
-			"The https block is only allowed with https:// URLs; url is an SSH URL. Remove the block, or change url "+
-				"to the repository's https:// URL.")
-	}
-	if !c.DeployKeySet {
-		diags.AddAttributeError(path.Root("deploy_key_id"), "Deploy key required",
-			"An SSH URL needs deploy_key_id: the id of a divio_repository_deploy_key whose public_key is installed on "+
-				"the Git host (with write access). For example deploy_key_id = divio_repository_deploy_key.deploy.id.")
-	}
-}
-
-// WriteAccessRequiredAtSetup is the plan-time error for a binding created
-// with write_access = false.
-func WriteAccessRequiredAtSetup(diags *diag.Diagnostics) {
-	diags.AddAttributeError(path.Root("write_access"), "Write access is required to set up the repository",
-		"Divio verifies push access when a repository is first connected; read-only mode can only be turned on "+
-			"afterwards. Create the binding with write_access = true (and a deploy key with write access), then "+
-			"set write_access = false in a later apply.")
-}
-
-// DeployKeyInUse warns that a destroyed deploy key stays on Divio because an
-// external repository binding still uses it.
-func DeployKeyInUse(diags *diag.Diagnostics, id string, err error) {
-	diags.AddWarning("Deploy key kept: still in use",
-		"Divio refused to delete deploy key "+id+" because an external repository binding still authenticates with it ("+
-			err.Error()+"). Bindings cannot be removed, so the key stays on Divio; Terraform no longer manages it. "+
-			"To retire it, point the binding at another deploy key first (deploy_key_id).")
 }
 
 // WebhookSecretConfig is what CheckWebhookSecret needs to know of a

@@ -52,33 +52,21 @@ func TestAddAPIErrorOnTransportError(t *testing.T) {
 	}
 }
 
-func TestCheckRepositoryAuth(t *testing.T) {
-	cases := []struct {
-		name string
-		cfg  RepositoryAuthConfig
-		want []string // summaries, in order
-	}{
-		{"ssh with key", RepositoryAuthConfig{DeployKeySet: true}, nil},
-		{"ssh without key", RepositoryAuthConfig{}, []string{"Deploy key required"}},
-		{"ssh with https block", RepositoryAuthConfig{DeployKeySet: true, HTTPSBlockSet: true}, []string{"HTTPS credentials not used with SSH"}},
-		{"https complete", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true, TokenSet: true, TokenVersionSet: true}, nil},
-		{"https without token version", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true, TokenSet: true}, []string{"HTTPS credentials required"}},
-		{"https without token", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true}, []string{"HTTPS credentials required"}},
-		{"https with key and pin", RepositoryAuthConfig{HTTPS: true, HTTPSBlockSet: true, UsernameSet: true, TokenSet: true, TokenVersionSet: true, DeployKeySet: true, ExpectedHostKey: true},
-			[]string{"Deploy key not used with HTTPS", "Host key fingerprint not used with HTTPS"}},
+// A failed verification without the API's reason (Divio's public API gives
+// only the state) names the causes the Control Panel lists; with a reason
+// it quotes it.
+func TestVerificationFailedWording(t *testing.T) {
+	var public, detailed diag.Diagnostics
+	VerificationFailed(&public, path.Root("repository"), "clone", "", "")
+	VerificationFailed(&detailed, path.Root("branch"), "clone", "branch_missing", "The remote repository requires a branch: no branch main.")
+	text := diagText(public)
+	for _, want := range []string{"requires a branch", "Authentication error", "LICENSE, README or README.rst", "run apply again"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("public wording lacks %q: %s", want, text)
+		}
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var diags diag.Diagnostics
-			CheckRepositoryAuth(&diags, c.cfg)
-			var got []string
-			for _, d := range diags {
-				got = append(got, d.Summary())
-			}
-			if strings.Join(got, "|") != strings.Join(c.want, "|") {
-				t.Errorf("got %v, want %v", got, c.want)
-			}
-		})
+	if text := diagText(detailed); !strings.Contains(text, "(branch_missing)") || !strings.Contains(text, "no branch main") {
+		t.Errorf("detailed wording: %s", text)
 	}
 }
 

@@ -1,18 +1,28 @@
 package divioapi
 
-import "context"
+import (
+	"context"
+	"net/http"
+)
 
 const applicationsPath = "/apps/v3/applications/"
 
-// Application is a Divio application (project).
+// Application is a Divio application. The public API is known to answer
+// uuid, slug, name, organisation and repository; the other fields are the
+// reference control plane's extension fields and may be absent.
 type Application struct {
 	UUID         string `json:"uuid"`
 	Slug         string `json:"slug"`
 	Name         string `json:"name"`
 	Organisation string `json:"organisation"`
-	// Repository is the UUID of the bound external repository; nil means
-	// Divio's own Git server.
+	// Repository is the UUID of the external repository; nil means Divio's
+	// own Git server.
 	Repository *string `json:"repository"`
+
+	PlanGroup   *string `json:"plan_group"`
+	Region      *string `json:"region"`
+	AppTemplate *string `json:"app_template"`
+	Branch      *string `json:"branch"`
 }
 
 // ApplicationFilter narrows ListApplications; empty fields do not filter.
@@ -20,6 +30,20 @@ type ApplicationFilter struct {
 	Slug         string
 	Organisation string // UUID
 	NameSearch   string // case-insensitive substring of the name
+}
+
+// CreateApplicationRequest is the public POST /apps/v3/applications/: the
+// way an application is connected to an external repository (Repository
+// and Branch) on Divio's public API.
+type CreateApplicationRequest struct {
+	Name         string  `json:"name"`
+	Slug         string  `json:"slug"`
+	Organisation string  `json:"organisation"`
+	PlanGroup    string  `json:"plan_group"`
+	Region       string  `json:"region"`
+	AppTemplate  *string `json:"app_template,omitempty"`
+	Repository   *string `json:"repository,omitempty"`
+	Branch       *string `json:"branch,omitempty"`
 }
 
 // GetApplication returns the application id.
@@ -32,4 +56,43 @@ func (c *Client) GetApplication(ctx context.Context, id string) (*Application, e
 func (c *Client) ListApplications(ctx context.Context, f ApplicationFilter) ([]Application, error) {
 	return ListAll[Application](ctx, c, applicationsPath,
 		filter("slug", f.Slug, "organisation", f.Organisation, "name_search", f.NameSearch))
+}
+
+// CreateApplication creates an application. It is not idempotent on
+// Divio's public API: see Client.SetIdempotencyKeys.
+func (c *Client) CreateApplication(ctx context.Context, r CreateApplicationRequest) (*Application, error) {
+	var app Application
+	if err := c.Do(ctx, http.MethodPost, applicationsPath, nil, r, &app); err != nil {
+		return nil, err
+	}
+	return &app, nil
+}
+
+// DeleteApplication deletes an application (extension application_deletion).
+func (c *Client) DeleteApplication(ctx context.Context, id string) error {
+	p, err := ObjectPath(applicationsPath, id)
+	if err != nil {
+		return err
+	}
+	return c.Do(ctx, http.MethodDelete, p, nil, nil, nil)
+}
+
+// MigrateRepositoryRequest moves an application to an external repository.
+type MigrateRepositoryRequest struct {
+	Repository string `json:"repository"`
+	Branch     string `json:"branch"`
+}
+
+// MigrateApplicationRepository is the Control Panel's "Migrate to external
+// repository" (extension application_migration).
+func (c *Client) MigrateApplicationRepository(ctx context.Context, id string, r MigrateRepositoryRequest) (*Application, error) {
+	p, err := ObjectPath(applicationsPath, id, "migrate-repository")
+	if err != nil {
+		return nil, err
+	}
+	var app Application
+	if err := c.Do(ctx, http.MethodPost, p, nil, r, &app); err != nil {
+		return nil, err
+	}
+	return &app, nil
 }

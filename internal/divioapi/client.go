@@ -61,6 +61,9 @@ type Config struct {
 	// (defaults 500 ms and 30 s). RetryWaitMax also caps Retry-After.
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
+	// DisableExtensions makes the client use Divio's public API only: it
+	// never asks the server for its extensions (Extensions answers none).
+	DisableExtensions bool
 }
 
 // Client talks to the Divio API. It is safe for concurrent use.
@@ -75,6 +78,7 @@ type Client struct {
 	retryWaitMax time.Duration
 
 	requests atomic.Int64
+	ext      extensionState
 }
 
 // New returns a Client for cfg. Its errors are plain sentences, fit for a
@@ -104,6 +108,7 @@ func New(cfg Config) (*Client, error) {
 		retryMax:     cfg.RetryMax,
 		retryWaitMin: cfg.RetryWaitMin,
 		retryWaitMax: cfg.RetryWaitMax,
+		ext:          extensionState{disabled: cfg.DisableExtensions},
 	}
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent
@@ -209,8 +214,9 @@ func getObject[T any](ctx context.Context, c *Client, collection, id string) (*T
 // Do sends one API request to path (relative to the base URL, starting with
 // "/") with query, the JSON encoding of body (when not nil), and decodes a 2xx
 // answer into out (when not nil). A non-2xx answer is returned as *Error.
-// POST requests get a fresh Idempotency-Key, kept across retries, so that
-// they can be retried safely.
+// POST requests get a fresh Idempotency-Key, kept across retries; they are
+// retried only when the server honours it (see Extensions), or when the
+// request provably never reached the server.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	u, err := c.resolve(path, query)
 	if err != nil {
@@ -260,6 +266,9 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body, out 
 	}
 	if method == http.MethodPost {
 		req.Header.Set("Idempotency-Key", uuid.NewString())
+		// Whether a failed POST may be repeated depends on the server:
+		// ask it once (the answer is kept), and treat "cannot tell" as no.
+		_, _ = c.Extensions(ctx)
 	}
 	call.idempotencyKey = req.Header.Get("Idempotency-Key")
 
@@ -318,6 +327,9 @@ func (cl *call) transportError(err error) error {
 	}
 	if cl.attempts > 1 {
 		return fmt.Errorf("%s %s: %w (after %d attempts)", cl.method, cl.path, err, cl.attempts)
+	}
+	if cl.method == http.MethodPost && !neverSent(err) && !cl.idempotent() {
+		return fmt.Errorf("%s %s: %w: %w", cl.method, cl.path, ErrOutcomeUnknown, err)
 	}
 	return fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
 }

@@ -12,7 +12,7 @@ func TestRequestHeaders(t *testing.T) {
 	s := newScript(reply(http.StatusCreated, map[string]string{"uuid": "k1"}))
 	c, _ := newTestClient(t, s)
 
-	if err := c.Do(context.Background(), http.MethodPost, "/apps/v3/deploy-keys/", nil, map[string]string{"application": "a1"}, nil); err != nil {
+	if err := c.Do(context.Background(), http.MethodPost, "/apps/v3/repositories/", nil, map[string]string{"application": "a1"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Me(context.Background()); err != nil {
@@ -140,11 +140,11 @@ func TestRetryConfigDefaults(t *testing.T) {
 }
 
 func TestObjectPath(t *testing.T) {
-	got, err := ObjectPath("/apps/v3/deploy-keys/", "a/../b?c#d")
+	got, err := ObjectPath("/apps/v3/repositories/", "a/../b?c#d")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "/apps/v3/deploy-keys/a%2F..%2Fb%3Fc%23d/"; got != want {
+	if want := "/apps/v3/repositories/a%2F..%2Fb%3Fc%23d/"; got != want {
 		t.Errorf("ObjectPath = %s, want %s", got, want)
 	}
 	got, err = ObjectPath("/apps/v3/repositories/", "r1", "check")
@@ -152,7 +152,7 @@ func TestObjectPath(t *testing.T) {
 		t.Errorf("ObjectPath with sub-resource = %q, %v", got, err)
 	}
 	for _, id := range []string{"", ".", ".."} {
-		if _, err := ObjectPath("/apps/v3/deploy-keys/", id); err == nil {
+		if _, err := ObjectPath("/apps/v3/repositories/", id); err == nil {
 			t.Errorf("ObjectPath accepted id %q", id)
 		}
 	}
@@ -161,14 +161,14 @@ func TestObjectPath(t *testing.T) {
 func TestEscapedIDReachesServerAsOneSegment(t *testing.T) {
 	s := newScript(reply(http.StatusOK, map[string]string{"uuid": "x"}))
 	c, _ := newTestClient(t, s)
-	if _, err := c.GetDeployKey(context.Background(), "../../iam/v3/me"); err != nil {
+	if _, err := c.GetRepository(context.Background(), "../../iam/v3/me"); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := s.requests()[0].URI, "/apps/v3/deploy-keys/..%2F..%2Fiam%2Fv3%2Fme/"; got != want {
+	if got, want := s.requests()[0].URI, "/apps/v3/repositories/..%2F..%2Fiam%2Fv3%2Fme/"; got != want {
 		t.Errorf("requested %s, want %s", got, want)
 	}
-	if _, err := c.GetDeployKey(context.Background(), ".."); err == nil {
-		t.Error(`GetDeployKey("..") did not fail`)
+	if _, err := c.GetRepository(context.Background(), ".."); err == nil {
+		t.Error(`GetRepository("..") did not fail`)
 	}
 	if n := len(s.requests()); n != 1 {
 		t.Errorf("%d requests sent, want 1 (an invalid id must not be sent)", n)

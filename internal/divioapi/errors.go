@@ -26,6 +26,9 @@ type Error struct {
 	FieldErrors map[string][]string
 	// NonFieldErrors are DRF's {"non_field_errors": ["message", ...]}.
 	NonFieldErrors []string
+	// Code is a scalar "code" beside the messages (the reference control
+	// plane names the failure of a check with it), else "".
+	Code string
 	// Body is the raw answer, truncated to 4 KiB, for shapes not parsed above.
 	Body string
 
@@ -38,7 +41,7 @@ type Error struct {
 }
 
 // Error renders the answer for a diagnostic, e.g.
-// `POST /apps/v3/deploy-keys/: 400 key_type: "X" is not a valid choice.`
+// `POST /apps/v3/repositories/: 400 key_type: "X" is not a valid choice.`
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.Path, e.StatusCode, e.message())
@@ -50,6 +53,9 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// Message is the API's own words when it gave any, else the status text.
+func (e *Error) Message() string { return e.message() }
 
 // message is the API's own words when it gave any, else the status text.
 func (e *Error) message() string {
@@ -135,6 +141,8 @@ func (e *Error) parseBody(data []byte) {
 			e.Detail = strings.Join(messages("", raw, nil)[""], " ")
 		case key == "non_field_errors":
 			e.NonFieldErrors = messages("", raw, nil)[""]
+		case key == "code":
+			_ = json.Unmarshal(raw, &e.Code) // a non-string code is left out
 		case isListOrObject(raw):
 			// Field errors are always lists (or nested objects) in DRF;
 			// scalar keys such as "code" are metadata, not messages.

@@ -27,7 +27,7 @@ func TestErrorParsing(t *testing.T) {
 					t.Errorf("Detail = %q", e.Detail)
 				}
 			},
-			text: "GET /apps/v3/deploy-keys/k1/: 404 Not found.",
+			text: "GET /apps/v3/repositories/k1/: 404 Not found.",
 		},
 		{
 			name:   "field errors",
@@ -45,7 +45,7 @@ func TestErrorParsing(t *testing.T) {
 					t.Errorf("FieldErrors = %v, want %v", e.FieldErrors, want)
 				}
 			},
-			text: `POST /apps/v3/deploy-keys/k1/: 400 application: This field is required.; application: Second message.; key_type: "X" is not a valid choice.`,
+			text: `POST /apps/v3/repositories/k1/: 400 application: This field is required.; application: Second message.; key_type: "X" is not a valid choice.`,
 		},
 		{
 			name:   "non_field_errors",
@@ -56,7 +56,7 @@ func TestErrorParsing(t *testing.T) {
 					t.Errorf("NonFieldErrors = %v, FieldErrors = %v", e.NonFieldErrors, e.FieldErrors)
 				}
 			},
-			text: "DELETE /apps/v3/deploy-keys/k1/: 400 The key is in use by a repository binding.",
+			text: "DELETE /apps/v3/repositories/k1/: 400 The key is in use by a repository binding.",
 		},
 		{
 			name:   "nested and scalar metadata",
@@ -73,7 +73,7 @@ func TestErrorParsing(t *testing.T) {
 					t.Errorf("FieldErrors = %v, want %v", e.FieldErrors, want)
 				}
 			},
-			text: "POST /apps/v3/deploy-keys/k1/: 400 Invalid input.; auth.username: Required.; hosts[1].name: Bad.",
+			text: "POST /apps/v3/repositories/k1/: 400 Invalid input.; auth.username: Required.; hosts[1].name: Bad.",
 		},
 		{
 			name:   "HTML from a proxy",
@@ -84,18 +84,18 @@ func TestErrorParsing(t *testing.T) {
 					t.Errorf("Body = %q, Detail = %q", e.Body, e.Detail)
 				}
 			},
-			text: "GET /apps/v3/deploy-keys/k1/: 502 Bad Gateway: <html> <h1>502 Bad Gateway</h1> </html> (after 5 attempts)",
+			text: "GET /apps/v3/repositories/k1/: 502 Bad Gateway: <html> <h1>502 Bad Gateway</h1> </html> (after 5 attempts)",
 		},
 		{
 			name:   "request id",
 			method: http.MethodGet,
 			answer: reply(http.StatusForbidden, map[string]string{"detail": "You do not have permission."}, "X-Request-Id", "req-42"),
-			text:   "GET /apps/v3/deploy-keys/k1/: 403 You do not have permission. (request ID req-42)",
+			text:   "GET /apps/v3/repositories/k1/: 403 You do not have permission. (request ID req-42)",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := newTestClient(t, newScript(tc.answer), func(cfg *Config) { cfg.RetryWaitMax = cfg.RetryWaitMin })
-			err := c.Do(context.Background(), tc.method, "/apps/v3/deploy-keys/k1/", nil, nil, nil)
+			err := c.Do(context.Background(), tc.method, "/apps/v3/repositories/k1/", nil, nil, nil)
 			var e *Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v (%T), want *Error", err, err)

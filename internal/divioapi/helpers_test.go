@@ -14,6 +14,8 @@ const testToken = "tok-5ecret-7a1c"
 
 // newTestClient serves h on loopback and returns a client for it, with
 // waits short enough for retry tests to be fast. Options adjust the Config.
+// It asks the server for no extensions (as for Divio's public API) unless
+// an option sets withExtensions.
 func newTestClient(t *testing.T, h http.Handler, opts ...func(*Config)) (*Client, *httptest.Server) {
 	t.Helper()
 	srv := httptest.NewServer(h)
@@ -24,6 +26,8 @@ func newTestClient(t *testing.T, h http.Handler, opts ...func(*Config)) (*Client
 		UserAgent:    "terraform-provider-divio/test Terraform/1.9.0",
 		RetryWaitMin: time.Millisecond,
 		RetryWaitMax: 5 * time.Millisecond,
+		// Scripted servers answer requests in order: no discovery unless asked.
+		DisableExtensions: true,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -94,3 +98,6 @@ func raw(status int, contentType, body string) http.HandlerFunc {
 		_, _ = io.WriteString(w, body)
 	}
 }
+
+// withExtensions makes the client ask the server for its extensions.
+func withExtensions(cfg *Config) { cfg.DisableExtensions = false }

@@ -13,10 +13,14 @@ import (
 
 func TestLogsMaskTheToken(t *testing.T) {
 	s := newScript(
+		discovery(ExtIdempotencyKeys), // so that the POST is retried
 		reply(http.StatusServiceUnavailable, map[string]string{"detail": "Busy."}, "Retry-After", "0"),
 		reply(http.StatusOK, map[string]string{"uuid": "u1"}, "X-Request-Id", "req-7"),
 	)
-	c, _ := newTestClient(t, s)
+	c, _ := newTestClient(t, s, withExtensions)
+	if _, err := c.Extensions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &out)
 
@@ -63,7 +67,7 @@ func TestLogsMaskTheToken(t *testing.T) {
 	if second["request_id"] != "req-7" {
 		t.Errorf("request_id = %v, want req-7", second["request_id"])
 	}
-	key := s.requests()[0].Header.Get("Idempotency-Key")
+	key := s.requests()[1].Header.Get("Idempotency-Key") // [0] is discovery
 	if first["idempotency_key"] != key || second["idempotency_key"] != key {
 		t.Errorf("idempotency_key %v, %v; want %s", first["idempotency_key"], second["idempotency_key"], key)
 	}

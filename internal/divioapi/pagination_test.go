@@ -66,9 +66,9 @@ func TestListAllFollowsNext(t *testing.T) {
 func TestListAllEmptyIsNotNil(t *testing.T) {
 	s := newScript(reply(http.StatusOK, map[string]any{"count": 0, "next": nil, "results": []any{}}))
 	c, _ := newTestClient(t, s)
-	keys, err := c.ListDeployKeys(context.Background(), DeployKeyFilter{})
-	if err != nil || keys == nil || len(keys) != 0 {
-		t.Errorf("ListDeployKeys = %#v, %v; want an empty slice", keys, err)
+	orgs, err := c.ListOrganisations(context.Background())
+	if err != nil || orgs == nil || len(orgs) != 0 {
+		t.Errorf("ListOrganisations = %#v, %v; want an empty slice", orgs, err)
 	}
 }
 

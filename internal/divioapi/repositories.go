@@ -6,78 +6,71 @@ import (
 	"time"
 )
 
-// repositoriesPath is Divio's external repository collection; the project
-// extends it with PATCH, filters and the fields documented in the
-// control-plane-api guide.
+// repositoriesPath is Divio's external repository collection (public:
+// create, read, check; see the control-plane-api guide for extensions).
 const repositoriesPath = "/apps/v3/repositories/"
 
-// Repository states, as the real API names them.
+// Repository states, as the API names them. Before its first check a
+// repository has no state (nil).
 const (
-	RepositoryCloning = "CLONING" // an access check is queued or running
-	RepositoryCloned  = "CLONED"  // the last access check succeeded
-	RepositoryInvalid = "INVALID" // the last access check failed; see Error
+	RepositoryCloning = "CLONING" // a clone check is queued or running
+	RepositoryCloned  = "CLONED"  // the last clone check succeeded
+	RepositoryInvalid = "INVALID" // the last clone check failed
 )
 
-// Repository is an application's external Git repository binding.
+// Key types, as the API spells them.
+var KeyTypes = []string{"ED25519", "ECDSA", "RSA"}
+
+// Repository is an organisation's external Git repository. The public API
+// is known to answer uuid and auth_info on creation and state and dsn on
+// reads; every other field may be absent (nil or zero) and is used only
+// when present.
 type Repository struct {
-	UUID         string `json:"uuid"`
-	Organisation string `json:"organisation"`
-	Application  string `json:"application"`
-	// URL is the canonical form of the remote's URL; DSN the clone URL.
-	URL                        string           `json:"url"`
-	DSN                        string           `json:"dsn"`
-	Branch                     string           `json:"branch"`
-	AuthType                   string           `json:"auth_type"` // "ssh" or "https"
-	DeployKey                  *string          `json:"deploy_key"`
-	AuthInfo                   *string          `json:"auth_info"`
-	Username                   *string          `json:"username"`
-	Migrate                    bool             `json:"migrate"`
-	WriteAccess                bool             `json:"write_access"`
-	State                      string           `json:"state"`
-	Error                      *RepositoryError `json:"error"`
-	HostKey                    *string          `json:"host_key"`
-	HostKeyFingerprint         *string          `json:"host_key_fingerprint"`
-	ExpectedHostKeyFingerprint *string          `json:"expected_host_key_fingerprint"`
-	LastCommit                 *string          `json:"last_commit"`
-	CheckedAt                  *time.Time       `json:"checked_at"`
-	CheckDurationMS            *int64           `json:"check_duration_ms"`
-	CreatedAt                  time.Time        `json:"created_at"`
-	UpdatedAt                  time.Time        `json:"updated_at"`
+	UUID         string  `json:"uuid"`
+	Organisation string  `json:"organisation"`
+	URL          string  `json:"url"`
+	DSN          string  `json:"dsn"`
+	AuthInfo     *string `json:"auth_info"` // the SSH public key to install as a deploy key
+	State        *string `json:"state"`
+
+	// Extension fields (repository_details).
+	KeyType            *string          `json:"key_type"`
+	AuthType           *string          `json:"auth_type"` // "ssh" or "https"
+	Username           *string          `json:"username"`
+	Branch             *string          `json:"branch"`
+	Error              *RepositoryError `json:"error"`
+	HostKeyFingerprint *string          `json:"host_key_fingerprint"`
+	LastCommit         *string          `json:"last_commit"`
+	PushVerifiedAt     *time.Time       `json:"push_verified_at"`
 }
 
-// RepositoryError is why the last access check failed.
+// StateName is the state, "" before the first check.
+func (r *Repository) StateName() string {
+	if r.State == nil {
+		return ""
+	}
+	return *r.State
+}
+
+// RepositoryError is why the last check failed (an extension field).
 type RepositoryError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
-// RepositoryFilter narrows ListRepositories; empty fields do not filter.
-type RepositoryFilter struct {
-	Application  string
-	Organisation string
-}
-
-// CreateRepositoryRequest binds an application to an external repository.
-// For SSH URLs set DeployKey; for HTTPS URLs Username and Password (a
-// personal access token).
+// CreateRepositoryRequest creates a repository for an organisation: with
+// KeyType for an SSH URL (Divio generates the key pair), or Username and
+// Password (a personal access token) for an HTTPS URL.
 type CreateRepositoryRequest struct {
-	Application                string `json:"application"`
-	URL                        string `json:"url"`
-	Branch                     string `json:"branch,omitempty"`
-	Migrate                    bool   `json:"migrate"`
-	WriteAccess                bool   `json:"write_access"`
-	DeployKey                  string `json:"deploy_key,omitempty"`
-	Username                   string `json:"username,omitempty"`
-	Password                   string `json:"password,omitempty"`
-	ExpectedHostKeyFingerprint string `json:"expected_host_key_fingerprint,omitempty"`
+	Organisation string `json:"organisation"`
+	URL          string `json:"url"`
+	KeyType      string `json:"key_type,omitempty"`
+	Username     string `json:"username,omitempty"`
+	Password     string `json:"password,omitempty"`
 }
 
-// RepositoryPatch holds the fields of a PATCH by their API names: absent
-// fields are left alone, a nil value is sent as null.
-type RepositoryPatch map[string]any
-
-// CreateRepository creates the binding; the API starts its first access
-// check at once (State CLONING). Retried safely with an Idempotency-Key.
+// CreateRepository creates a repository. It is not idempotent on Divio's
+// public API: see Client.SetIdempotencyKeys.
 func (c *Client) CreateRepository(ctx context.Context, r CreateRepositoryRequest) (*Repository, error) {
 	var repo Repository
 	if err := c.Do(ctx, http.MethodPost, repositoriesPath, nil, r, &repo); err != nil {
@@ -86,64 +79,23 @@ func (c *Client) CreateRepository(ctx context.Context, r CreateRepositoryRequest
 	return &repo, nil
 }
 
-// GetRepository returns the binding id.
+// GetRepository returns the repository id.
 func (c *Client) GetRepository(ctx context.Context, id string) (*Repository, error) {
 	return getObject[Repository](ctx, c, repositoriesPath, id)
 }
 
-// ListRepositories returns all bindings that match f.
-func (c *Client) ListRepositories(ctx context.Context, f RepositoryFilter) ([]Repository, error) {
-	return ListAll[Repository](ctx, c, repositoriesPath, filter("application", f.Application, "organisation", f.Organisation))
+// ListRepositories returns the repositories of an organisation (extension
+// repository_list).
+func (c *Client) ListRepositories(ctx context.Context, organisation string) ([]Repository, error) {
+	return ListAll[Repository](ctx, c, repositoriesPath, filter("organisation", organisation))
 }
 
-// UpdateRepository changes the binding; any accepted change starts a new
-// access check.
-func (c *Client) UpdateRepository(ctx context.Context, id string, patch RepositoryPatch) (*Repository, error) {
+// DeleteRepository deletes a repository no application uses (extension
+// repository_deletion).
+func (c *Client) DeleteRepository(ctx context.Context, id string) error {
 	p, err := ObjectPath(repositoriesPath, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var repo Repository
-	if err := c.Do(ctx, http.MethodPatch, p, nil, map[string]any(patch), &repo); err != nil {
-		return nil, err
-	}
-	return &repo, nil
-}
-
-// CheckRepository starts a new access check of the binding.
-func (c *Client) CheckRepository(ctx context.Context, id string) (*Repository, error) {
-	p, err := ObjectPath(repositoriesPath, id, "check")
-	if err != nil {
-		return nil, err
-	}
-	var repo Repository
-	if err := c.Do(ctx, http.MethodPost, p, nil, map[string]any{}, &repo); err != nil {
-		return nil, err
-	}
-	return &repo, nil
-}
-
-// WaitForCheck polls the binding until its access check has finished (state
-// no longer CLONING) or ctx ends, calling progress after each poll. The poll
-// interval grows from 250 ms to 2 s: checks usually take about a second.
-func (c *Client) WaitForCheck(ctx context.Context, id string, progress func(*Repository)) (*Repository, error) {
-	interval := 250 * time.Millisecond
-	for {
-		repo, err := c.GetRepository(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if progress != nil {
-			progress(repo)
-		}
-		if repo.State != RepositoryCloning {
-			return repo, nil
-		}
-		select {
-		case <-ctx.Done():
-			return repo, ctx.Err()
-		case <-time.After(interval):
-		}
-		interval = min(interval*2, 2*time.Second)
-	}
+	return c.Do(ctx, http.MethodDelete, p, nil, nil, nil)
 }

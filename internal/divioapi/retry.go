@@ -51,9 +51,10 @@ var retryableStatus = map[int]bool{
 }
 
 // idempotent reports whether the call may be sent again: a create is only
-// safe to repeat when the server can recognise the repeat by its key.
+// safe to repeat when the server recognises the repeat by its key, which
+// Divio's public API is not known to do.
 func (cl *call) idempotent() bool {
-	return idempotentMethods[cl.method] || cl.idempotencyKey != ""
+	return idempotentMethods[cl.method] || (cl.idempotencyKey != "" && cl.client.honoursIdempotencyKeys())
 }
 
 // checkRetry is the retryablehttp.CheckRetry policy.
@@ -64,7 +65,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		// permanent (bad certificate, bad scheme, …) and stops on a
 		// cancelled context; it returns (true, nil) for the rest.
 		retry, permanent := retryablehttp.DefaultRetryPolicy(ctx, nil, err)
-		return retry && cl.idempotent(), permanent
+		return retry && (cl.idempotent() || neverSent(err)), permanent
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()

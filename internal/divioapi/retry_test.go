@@ -62,20 +62,53 @@ func TestGetRetried503ThenSuccess(t *testing.T) {
 	}
 }
 
+// createRepository is a create on Divio's public API.
+func createRepository(c *Client) (*Repository, error) {
+	return c.CreateRepository(context.Background(), CreateRepositoryRequest{Organisation: "o1", URL: "git@example.com:a/b.git", KeyType: "ED25519"})
+}
+
+// discovery answers the extensions document with names.
+func discovery(names ...string) http.HandlerFunc {
+	return reply(http.StatusOK, map[string]any{"version": 1, "extensions": names})
+}
+
+// Divio's public API is not known to honour Idempotency-Key: a create that
+// failed with 5xx may have been carried out, so it is not sent again.
+func TestPostNotRetriedWithoutIdempotencyKeys(t *testing.T) {
+	for _, first := range []http.HandlerFunc{answer503, reply(http.StatusInternalServerError, nil)} {
+		s := newScript(reply(http.StatusNotFound, map[string]string{"detail": "Not found."}), first, reply(http.StatusCreated, map[string]string{"uuid": "r1"}))
+		c, _ := newTestClient(t, s, withExtensions)
+		if ext, err := c.Extensions(context.Background()); err != nil || len(ext) != 0 {
+			t.Fatalf("Extensions = %v, %v; want none", ext, err)
+		}
+		if _, err := createRepository(c); err == nil {
+			t.Fatal("the create succeeded; want the 5xx")
+		}
+		if n := len(s.requests()); n != 2 {
+			t.Errorf("server saw %d requests, want 2 (discovery, one create)", n)
+		}
+	}
+}
+
+// A server that honours Idempotency-Key (discovery says so) gets a failed
+// create again, with the same key and body.
 func TestPostRetriedWithSameIdempotencyKey(t *testing.T) {
 	for _, first := range []http.HandlerFunc{answer503, reply(http.StatusInternalServerError, nil)} {
-		s := newScript(first, reply(http.StatusCreated, map[string]string{"uuid": "k1"}))
-		c, _ := newTestClient(t, s)
-		k, err := c.CreateDeployKey(context.Background(), CreateDeployKeyRequest{Application: "a1"})
+		s := newScript(discovery(ExtIdempotencyKeys), first, reply(http.StatusCreated, map[string]string{"uuid": "r1"}))
+		c, _ := newTestClient(t, s, withExtensions)
+		if _, err := c.Extensions(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		r, err := createRepository(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k.UUID != "k1" {
-			t.Errorf("key = %+v", k)
+		if r.UUID != "r1" {
+			t.Errorf("repository = %+v", r)
 		}
-		reqs := s.requests()
+		reqs := s.requests()[1:]
 		if len(reqs) != 2 {
-			t.Fatalf("server saw %d attempts, want 2", len(reqs))
+			t.Fatalf("server saw %d create attempts, want 2", len(reqs))
 		}
 		k1, k2 := reqs[0].Header.Get("Idempotency-Key"), reqs[1].Header.Get("Idempotency-Key")
 		if k1 == "" || k1 != k2 {
@@ -87,11 +120,50 @@ func TestPostRetriedWithSameIdempotencyKey(t *testing.T) {
 	}
 }
 
+// Discovery is asked once per client, and not at all when extensions are off.
+func TestExtensionsDiscoveredOnce(t *testing.T) {
+	s := newScript(discovery(ExtWebhooks, ExtSyncStatus))
+	c, _ := newTestClient(t, s, withExtensions)
+	for range 3 {
+		ext, err := c.Extensions(context.Background())
+		if err != nil || !ext.Has(ExtWebhooks) || ext.Has(ExtIdempotencyKeys) {
+			t.Fatalf("Extensions = %v, %v", ext, err)
+		}
+	}
+	if n := len(s.requests()); n != 1 || s.requests()[0].URI != extensionsPath {
+		t.Errorf("requests = %+v; want one GET %s", s.requests(), extensionsPath)
+	}
+	off, _ := newTestClient(t, s, func(cfg *Config) { cfg.DisableExtensions = true })
+	if ext, err := off.Extensions(context.Background()); err != nil || len(ext) != 0 || off.RequestCount() != 0 {
+		t.Errorf("with extensions off: %v, %v, %d requests", ext, err, off.RequestCount())
+	}
+}
+
+// A create whose answer is lost (the server acted, then the connection
+// broke) is not repeated on a public API: the error says the outcome is
+// unknown, and the server saw one create.
+func TestLostCreateAnswerIsNotRepeated(t *testing.T) {
+	s := newScript(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}, reply(http.StatusCreated, map[string]string{"uuid": "r2"}))
+	c, _ := newTestClient(t, s)
+	_, err := createRepository(c)
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("err = %v; want ErrOutcomeUnknown", err)
+	}
+	if n := len(s.requests()); n != 1 {
+		t.Errorf("server saw %d creates, want 1", n)
+	}
+}
+
 func TestEachPostGetsItsOwnKey(t *testing.T) {
 	s := newScript(reply(http.StatusCreated, map[string]string{"uuid": "k"}))
 	c, _ := newTestClient(t, s)
 	for range 2 {
-		if _, err := c.CreateDeployKey(context.Background(), CreateDeployKeyRequest{Application: "a1"}); err != nil {
+		if _, err := createRepository(c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -178,7 +250,7 @@ func TestConnectionErrorRetriedAndWrapped(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now: connection refused
 
-	c, err := New(Config{BaseURL: "http://" + addr, Token: testToken, RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	c, err := New(Config{BaseURL: "http://" + addr, Token: testToken, RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, DisableExtensions: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,8 +269,9 @@ func TestConnectionErrorRetriedAndWrapped(t *testing.T) {
 		t.Errorf("RequestCount = %d, want 3", c.RequestCount())
 	}
 
-	// A POST with its Idempotency-Key is retried on connection errors too.
-	_, _ = c.CreateDeployKey(context.Background(), CreateDeployKeyRequest{Application: "a1"})
+	// A POST that could not even connect never reached the server: it is
+	// retried too, whether or not the server honours Idempotency-Key.
+	_, _ = createRepository(c)
 	if c.RequestCount() != 6 {
 		t.Errorf("RequestCount after POST = %d, want 6", c.RequestCount())
 	}

@@ -25,20 +25,24 @@ type binding struct {
 func bindWithWebhook(t testing.TB, client *divioapi.Client, host *githost.Host, app, name, hookType string) *binding {
 	t.Helper()
 	ctx := context.Background()
-	key, err := client.CreateDeployKey(ctx, divioapi.CreateDeployKeyRequest{Application: app})
+	application, err := client.GetApplication(ctx, app)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := host.AuthorizeKey(key.PublicKey, githost.ReadWrite); err != nil {
 		t.Fatal(err)
 	}
 	repo := acctest.NewRepo(t, host, name, map[string]map[string]string{"main": {"README": "x\n"}, "develop": {"README": "x\n"}})
-	created, err := client.CreateRepository(ctx, divioapi.CreateRepositoryRequest{Application: app, URL: repo.SSHURL(), WriteAccess: true, DeployKey: key.UUID})
+	created, err := client.CreateRepository(ctx, divioapi.CreateRepositoryRequest{Organisation: application.Organisation, URL: repo.SSHURL(), KeyType: "ED25519"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if checked, err := client.WaitForCheck(ctx, created.UUID, nil); err != nil || checked.State != divioapi.RepositoryCloned {
-		t.Fatalf("bind %s: %+v (err=%v)", name, checked, err)
+	if err := host.AuthorizeKey(*created.AuthInfo, githost.ReadWrite); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.VerifyRepository(ctx, created.UUID, divioapi.VerifyOptions{Branch: "main", Migrate: true}); err != nil {
+		t.Fatalf("verify %s: %v", name, err)
+	}
+	// The seeded application moves to the repository ("Migrate to external repository").
+	if _, err := client.MigrateApplicationRepository(ctx, app, divioapi.MigrateRepositoryRequest{Repository: created.UUID, Branch: "main"}); err != nil {
+		t.Fatal(err)
 	}
 	hook, err := client.CreateWebhook(ctx, divioapi.CreateWebhookRequest{Application: app, Type: hookType})
 	if err != nil {

@@ -8,7 +8,9 @@
 // The check reads only the tip of one branch: a shallow (depth 1) fetch of
 // that branch into memory, so its cost does not grow with the repository's
 // history. With WriteAccess it also opens a receive-pack session, the start
-// of a push, and closes it without updating anything.
+// of a push, and closes it without updating anything; with PushOnly it does
+// only that (the second step of Divio's verification, once the branch has
+// been read).
 //
 // The same transports also keep the platform's own copy of a binding's
 // branch up to date (Sync: a bare mirror on disk, fetched incrementally)
@@ -95,6 +97,9 @@ type CheckRequest struct {
 	Auth           Auth
 	NewApplication bool // a new Divio application: the branch may only contain LICENSE, README, README.rst
 	WriteAccess    bool // verify push access (receive-pack advertisement, no ref updated)
+	// PushOnly verifies push access alone: the receive-pack advertisement,
+	// without reading the branch (Branch and NewApplication are not used).
+	PushOnly bool
 
 	// PinnedHostKey is the SSH host key pinned at an earlier check, in
 	// authorized_keys format ("ssh-ed25519 AAAA..."); "" when none is
@@ -279,6 +284,13 @@ func (r *run) steps(ctx context.Context) error {
 	}
 	defer rem.close()
 
+	if r.req.PushOnly {
+		if err := checkWrite(ctx, rem); err != nil {
+			return stageError(stageWrite, err)
+		}
+		r.result.Code, r.result.Message = CodeSuccess, msgPushAccess
+		return nil
+	}
 	tip, err := fetchTip(ctx, rem, r.branch)
 	if err != nil {
 		return stageError(stageRead, err)
@@ -300,6 +312,9 @@ func (r *run) steps(ctx context.Context) error {
 	r.result.Message = msgSuccess(r.branch, r.result.Commit, r.req.WriteAccess)
 	return nil
 }
+
+// msgPushAccess is the message of a successful push-only check.
+const msgPushAccess = "Divio can write to the repository: the host accepted the start of a push (nothing was pushed)."
 
 // stagedError remembers in which step an error happened.
 type stagedError struct {

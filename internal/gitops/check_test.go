@@ -225,6 +225,32 @@ func TestCheckReadOnlyKey(t *testing.T) {
 	wantCode(t, loopbackChecker().Check(testContext(t), req), CodeSuccess)
 }
 
+// A push-only check opens the receive-pack session and nothing else: it
+// succeeds with a writable key whatever the branch, reads no commit, and
+// fails with write_access_denied for a read-only key.
+func TestCheckPushOnly(t *testing.T) {
+	t.Parallel()
+	h := sharedHost(t)
+	writable := newDeployKey(t, h, &readWrite)
+	readable := newDeployKey(t, h, &readOnly)
+	repo, _ := newRepo(t, h, map[string]string{"README": "x", "app.py": "x"})
+
+	req := sshRequest(repo, writable)
+	req.PushOnly, req.Branch, req.NewApplication = true, "no-such-branch", true
+	res := loopbackChecker().Check(testContext(t), req)
+	wantCode(t, res, CodeSuccess)
+	if res.Commit != "" || len(res.Files) != 0 || res.HostKey == "" {
+		t.Errorf("push-only result %+v: want no commit, no files, the host key", res)
+	}
+	wantContains(t, res.Message, "can write")
+
+	req = sshRequest(repo, readable)
+	req.PushOnly = true
+	res = loopbackChecker().Check(testContext(t), req)
+	wantCode(t, res, CodeWriteAccessDenied)
+	wantContains(t, res.Message, readable.FingerprintSHA256)
+}
+
 func TestCheckHostKeyRotated(t *testing.T) {
 	t.Parallel()
 	h := ownHost(t)

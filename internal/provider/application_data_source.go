@@ -56,7 +56,7 @@ func (d *ApplicationDataSource) Metadata(_ context.Context, req datasource.Metad
 func (d *ApplicationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Looks up a Divio application by `id` or by `slug`, with its environments and the " +
-			"external repository it is bound to (if any).",
+			"external repository it uses (if any). Public API.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "UUID of the application. Exactly one of `id` and `slug` must be set.",

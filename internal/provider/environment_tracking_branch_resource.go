@@ -23,6 +23,7 @@ var (
 	_ resource.ResourceWithConfigure   = (*EnvironmentTrackingBranchResource)(nil)
 	_ resource.ResourceWithImportState = (*EnvironmentTrackingBranchResource)(nil)
 	_ resource.ResourceWithIdentity    = (*EnvironmentTrackingBranchResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*EnvironmentTrackingBranchResource)(nil)
 )
 
 func NewEnvironmentTrackingBranchResource() resource.Resource {
@@ -80,6 +81,16 @@ func (r *EnvironmentTrackingBranchResource) IdentitySchema(_ context.Context, _ 
 
 func (r *EnvironmentTrackingBranchResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan refuses the type at plan time where the server cannot change
+// an environment's branch (Divio's public API cannot).
+func (r *EnvironmentTrackingBranchResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	requireExtension(ctx, r.client, &resp.Diagnostics, nil, divioapi.ExtTrackingBranches, "divio_environment_tracking_branch",
+		"Set the environment's branch in the Control Panel (the application's Environments settings, custom tracking branches).")
 }
 
 func (r *EnvironmentTrackingBranchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -10,26 +10,29 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
 )
 
 const trackingAddress = "divio_environment_tracking_branch.test"
 
-func trackingConfig(cp *acctest.ControlPlane, url, branch string) string {
-	return bindingConfig(cp, url, "") + fmt.Sprintf(`
+func trackingConfig(cp *acctest.ControlPlane, app, branch string) string {
+	return cp.ProviderBlock() + fmt.Sprintf(`
+data "divio_application" "app" {
+  id = %q
+}
+
 resource "divio_environment_tracking_branch" "test" {
   environment = one([for env in data.divio_application.app.environments : env.id if env.slug == "test"])
   branch      = %q
-  depends_on  = [divio_external_repository.repo]
 }
-`, branch)
+`, app, branch)
 }
 
 func TestAccEnvironmentTrackingBranch(t *testing.T) {
 	cp := acctest.StartControlPlane(t)
 	host := acctest.StartGitHost(t)
 	site := acctest.NewRepo(t, host, "site", map[string]map[string]string{"main": readmeOnly, "develop": readmeOnly, "staging": readmeOnly})
-	testEnv := cp.Seed.Environments[acctest.AppSlug+"/test"]
+	app := cp.ApplicationOnRepository(t, host, site, "acme-shop").UUID
+	testEnv := environmentID(t, cp, app, "test")
 	checkAPI := func(want string) resource.TestCheckFunc {
 		return func(*terraform.State) error {
 			env, err := cp.Client().GetEnvironment(context.Background(), testEnv)
@@ -42,9 +45,8 @@ func TestAccEnvironmentTrackingBranch(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
 		Steps: []resource.TestStep{
-			deployKeyOnly(cp, host, githost.ReadWrite),
 			{
-				Config: trackingConfig(cp, site.SSHURL(), "staging"),
+				Config: trackingConfig(cp, app, "staging"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(trackingAddress, "environment", testEnv),
 					checkAPI("staging"),
@@ -59,16 +61,16 @@ func TestAccEnvironmentTrackingBranch(t *testing.T) {
 			},
 			{
 				// The Test environment's branch must exist at the remote.
-				Config:      trackingConfig(cp, site.SSHURL(), "feature/nowhere"),
+				Config:      trackingConfig(cp, app, "feature/nowhere"),
 				ExpectError: regexp.MustCompile(`(?s)branch.*requires\s+a\s+branch.*feature/nowhere`),
 			},
 			{
-				Config:      trackingConfig(cp, site.SSHURL(), "bad..name"),
+				Config:      trackingConfig(cp, app, "bad..name"),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Invalid branch name`),
 			},
 			{
-				Config: trackingConfig(cp, site.SSHURL(), "develop"),
+				Config: trackingConfig(cp, app, "develop"),
 				Check:  checkAPI("develop"),
 			},
 		},

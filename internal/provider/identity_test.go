@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -22,14 +23,19 @@ func TestAccIdentity_storedInState(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
-				Config: deployKeyConfig(cp, ""),
+				Config: cp.ProviderBlock() + fmt.Sprintf(`
+resource "divio_repository" "site" {
+  organisation = %q
+  url          = "git@github.com:acme/site.git"
+}
+`, cp.OrgID(acctest.OrgName)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectIdentityValueMatchesState(deployKeyAddress, tfjsonpath.New("id")),
-					statecheck.ExpectIdentity(deployKeyAddress, map[string]knownvalue.Check{"id": knownvalue.NotNull()}),
+					statecheck.ExpectIdentityValueMatchesState("divio_repository.site", tfjsonpath.New("id")),
+					statecheck.ExpectIdentity("divio_repository.site", map[string]knownvalue.Check{"id": knownvalue.NotNull()}),
 				},
 			},
 			{
-				ResourceName:    deployKeyAddress,
+				ResourceName:    "divio_repository.site",
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},

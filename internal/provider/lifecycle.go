@@ -4,9 +4,13 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
 )
 
 // The shared paths of the resources' lifecycles, so that every type handles
@@ -66,4 +70,49 @@ func clearImported(ctx context.Context, private privateState, diags *diag.Diagno
 	if private != nil {
 		diags.Append(private.SetKey(ctx, importedKey, nil)...)
 	}
+}
+
+// readOrForget reads a resource's object with read. When the object is gone
+// (404) it forgets the resource and returns nil; other errors are reported
+// and also give nil. Every resource's Read goes through it.
+func readOrForget[T any](ctx context.Context, resp *resource.ReadResponse, identity any, what, id string, read func() (*T, error)) *T {
+	obj, err := read()
+	if divioapi.IsNotFound(err) {
+		forgetRemoved(ctx, resp, identity, what, id)
+		return nil
+	}
+	if err != nil {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not read the "+what, err, nil)
+		return nil
+	}
+	return obj
+}
+
+// requireExtension adds the plan-time error when the server does not offer
+// extension, and reports whether it does. Before the provider is
+// configured (validation) it has nothing to ask and answers true.
+func requireExtension(ctx context.Context, client *divioapi.Client, diags *diag.Diagnostics, attribute *path.Path, extension, what, instead string) bool {
+	if client == nil {
+		return true
+	}
+	offered, err := client.Extensions(ctx)
+	if err != nil {
+		diagnostics.AddAPIError(diags, "Could not ask the Divio API which extensions it offers", err, nil)
+		return false
+	}
+	if !offered.Has(extension) {
+		diagnostics.ExtensionMissing(diags, attribute, extension, what, instead)
+		return false
+	}
+	return true
+}
+
+// hasExtension reports whether the server offers extension, without a
+// diagnostic (false when it cannot tell).
+func hasExtension(ctx context.Context, client *divioapi.Client, extension string) bool {
+	if client == nil {
+		return false
+	}
+	offered, err := client.Extensions(ctx)
+	return err == nil && offered.Has(extension)
 }

@@ -15,104 +15,200 @@ import (
 // an import cannot read back.
 func stabilityCases() []stabilityCase {
 	return []stabilityCase{
-		{name: "divio_repository_deploy_key", address: "divio_repository_deploy_key.key", prepare: deployKeyCase},
-		{name: "divio_external_repository", address: bindingAddress, prepare: bindingCase(false)},
-		{name: "divio_external_repository (URL respelled, timeouts)", address: bindingAddress, prepare: bindingCase(true)},
+		{name: "divio_repository", address: "divio_repository.site", prepare: repositoryCase},
+		{name: "divio_repository_verification", address: verificationAddress, prepare: verificationCase(false)},
+		{name: "divio_repository_verification (timeouts, triggers)", address: verificationAddress, prepare: verificationCase(true)},
+		{name: "divio_application", address: applicationAddress, prepare: applicationCase},
+		{name: "divio_application_repository", address: "divio_application_repository.web", prepare: applicationRepositoryCase},
 		{name: "divio_repository_webhook (github)", address: webhookAddress, prepare: webhookCase(false)},
 		{name: "divio_repository_webhook (gitlab, secret_wo, rotation_triggers)", address: webhookAddress, minVersion: "1.11.0", prepare: webhookCase(true)},
 		{name: "divio_environment_tracking_branch", address: trackingAddress, prepare: trackingBranchCase},
 	}
 }
 
+const (
+	verificationAddress = "divio_repository_verification.site"
+	applicationAddress  = "divio_application.web"
+)
+
 func byAttribute(attribute string) (func(map[string]any) string, func(map[string]any) string) {
 	return func(state map[string]any) string { return str(state, attribute) },
 		func(state map[string]any) string { return fmt.Sprintf("{ %s = %q }", attribute, str(state, attribute)) }
 }
 
-func deployKeyCase(t *testing.T, env *stabilityEnv) *stabilityFixture {
+// repositoryCase is a repository of the seeded organisation.
+func repositoryCase(t *testing.T, env *stabilityEnv) *stabilityFixture {
 	importID, identity := byAttribute("id")
 	return &stabilityFixture{
 		config: fmt.Sprintf(`
-resource "divio_repository_deploy_key" "key" {
-  application = %q
+resource "divio_repository" "site" {
+  organisation = %q
+  url          = "git@github.com:acme/site.git"
 }
-`, env.cp.AppID(acctest.AppSlug)),
+`, env.cp.OrgID(acctest.OrgName)),
 		importID:   importID,
 		identity:   identity,
-		failCreate: injectFailure(env, "POST /apps/v3/deploy-keys/"),
+		failCreate: injectFailure(env, "POST /apps/v3/repositories/"),
 		deleteObject: func(t *testing.T, state map[string]any) {
-			if err := env.client.DeleteDeployKey(context.Background(), str(state, "id")); err != nil {
+			if err := env.client.DeleteRepository(context.Background(), str(state, "id")); err != nil {
 				t.Fatal(err)
 			}
 		},
-		noChange: "every argument replaces; the API changes no key in place",
+		noChange: "Divio's API changes no repository in place",
 	}
 }
 
-// bindingCase binds the application to a repository whose main branch
-// appears only after the first apply failed. respelled writes the URL with
-// a trailing slash and sets timeouts: values an import cannot read back.
-func bindingCase(respelled bool) func(t *testing.T, env *stabilityEnv) *stabilityFixture {
+// verificationCase verifies a repository whose main branch appears only
+// after the first apply failed. timeouts sets what an import cannot read.
+func verificationCase(timeouts bool) func(t *testing.T, env *stabilityEnv) *stabilityFixture {
 	return func(t *testing.T, env *stabilityEnv) *stabilityFixture {
 		env.host = acctest.StartGitHost(t)
 		site := acctest.NewRepo(t, env.host, "site", map[string]map[string]string{"develop": {"README": "dev\n"}})
-		key, err := env.client.CreateDeployKey(context.Background(), divioapi.CreateDeployKeyRequest{
-			Application: env.cp.AppID(acctest.AppSlug), KeyType: "ED25519",
-		})
-		if err != nil {
-			t.Fatal(err)
+		repo := env.cp.CreateRepository(t, env.host, site, githost.ReadWrite)
+		extra, adopted := "", []string(nil)
+		if timeouts {
+			extra = "  triggers = { key = \"v1\" }\n  timeouts {\n    create = \"5m\"\n  }\n"
+			adopted = []string{"timeouts", "triggers"}
 		}
-		if err := env.host.AuthorizeKey(key.PublicKey, githost.ReadWrite); err != nil {
-			t.Fatal(err)
-		}
-		url, extra, adopted := site.SSHURL(), "", []string(nil)
-		if respelled {
-			url, extra, adopted = url+"/", "  timeouts {\n    create = \"5m\"\n  }\n", []string{"timeouts", "url"}
-		}
-		config := func(branch string) string {
-			return fmt.Sprintf(`
-resource "divio_external_repository" "repo" {
-  application   = %q
-  url           = %q
-  branch        = %q
-  deploy_key_id = %q
-%s}
-`, env.cp.AppID(acctest.AppSlug), url, branch, key.UUID, extra)
-		}
-		importID, identity := byAttribute("application")
+		importID, identity := byAttribute("repository")
 		return &stabilityFixture{
-			config:          config("main"),
+			config: fmt.Sprintf(`
+resource "divio_repository_verification" "site" {
+  repository = %q
+%s}
+`, repo.UUID, extra),
 			importID:        importID,
 			identity:        identity,
 			adoptedOnImport: adopted,
 			failCreate: func(*testing.T) func(*testing.T) {
-				// The branch is missing: the check fails (branch_missing).
-				return func(t *testing.T) { commit(t, site, "main", readmeOnly) }
+				return func(t *testing.T) { commit(t, site, "main", readmeOnly) } // branch_missing until then
 			},
-			failUpdate: &failingUpdate{
-				config: config("release"),
-				fix:    func(t *testing.T) { commit(t, site, "release", readmeOnly) },
-			},
-			noDelete: "the API cannot delete a binding",
+			noDelete: "a verification is not an object on Divio (a repository found no longer CLONED is the next column)",
 			changeObject: func(t *testing.T, state map[string]any) []string {
-				id := str(state, "id")
-				if _, err := env.client.UpdateRepository(context.Background(), id, divioapi.RepositoryPatch{"branch": "develop"}); err != nil {
+				// The deploy key loses its access: the repository turns INVALID
+				// and the plan verifies it again (a replacement).
+				if err := env.host.RevokeKey(*repo.AuthInfo); err != nil {
 					t.Fatal(err)
 				}
-				waitCloned(t, env, id)
-				return []string{"branch"}
+				invalidate(t, env, repo.UUID)
+				if err := env.host.AuthorizeKey(*repo.AuthInfo, githost.ReadWrite); err != nil {
+					t.Fatal(err)
+				}
+				return []string{"id", "state"} // a replacement: the id is planned anew
 			},
+			changeReplaces: true,
 		}
 	}
 }
 
-// webhookCase is a webhook on a binding made in the Control Panel. chosen
-// makes it a GitLab webhook with a secret of the user's and rotation
-// triggers, which an import cannot read back.
+// invalidate runs a clone check that fails, as one does after the deploy
+// key was removed from the Git host.
+func invalidate(t *testing.T, env *stabilityEnv, id string) {
+	t.Helper()
+	_, err := env.client.VerifyRepository(context.Background(), id, divioapi.VerifyOptions{Branch: "main"})
+	if err == nil {
+		t.Fatal("the check passed without the deploy key")
+	}
+}
+
+// applicationCase is a new application on a verified repository; out of
+// band it is migrated to another one.
+func applicationCase(t *testing.T, env *stabilityEnv) *stabilityFixture {
+	env.host = acctest.StartGitHost(t)
+	site := acctest.NewRepo(t, env.host, "site", map[string]map[string]string{"main": readmeOnly})
+	other := acctest.NewRepo(t, env.host, "other", map[string]map[string]string{"main": readmeOnly})
+	repo := env.cp.CreateRepository(t, env.host, site, githost.ReadWrite)
+	env.cp.Verify(t, repo.UUID, "main", false)
+	otherRepo := env.cp.CreateRepository(t, env.host, other, githost.ReadWrite)
+	env.cp.Verify(t, otherRepo.UUID, "main", true)
+	// A third repository is verified only after a migration to it failed.
+	third := acctest.NewRepo(t, env.host, "third", map[string]map[string]string{"main": readmeOnly})
+	thirdRepo := env.cp.CreateRepository(t, env.host, third, githost.ReadWrite)
+	config := func(repository string) string {
+		return fmt.Sprintf(`
+resource "divio_application" "web" {
+  name                = "Acme shop"
+  slug                = "acme-shop"
+  organisation        = %q
+  plan_group          = %q
+  region              = %q
+  repository          = %q
+  deletion_protection = false
+}
+`, env.cp.OrgID(acctest.OrgName), env.cp.PlanGroupID(), env.cp.RegionID(), repository)
+	}
+	importID, identity := byAttribute("id")
+	return &stabilityFixture{
+		config: config(repo.UUID),
+		failUpdate: &failingUpdate{
+			config: config(thirdRepo.UUID),
+			fix:    func(t *testing.T) { env.cp.Verify(t, thirdRepo.UUID, "main", true) },
+		},
+		importID: importID,
+		identity: identity,
+		// deletion_protection is the provider's alone: an import reads the default.
+		adoptedOnImport: []string{"deletion_protection"},
+		failCreate:      injectFailure(env, "POST /apps/v3/applications/"),
+		deleteObject: func(t *testing.T, state map[string]any) {
+			if err := env.client.DeleteApplication(context.Background(), str(state, "id")); err != nil {
+				t.Fatal(err)
+			}
+		},
+		changeObject: func(t *testing.T, state map[string]any) []string {
+			_, err := env.client.MigrateApplicationRepository(context.Background(), str(state, "id"),
+				divioapi.MigrateRepositoryRequest{Repository: otherRepo.UUID, Branch: "main"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return []string{"repository"}
+		},
+	}
+}
+
+// applicationRepositoryCase migrates the seeded application (on Divio's
+// own Git server) to a repository whose main branch appears only after the
+// first apply failed.
+func applicationRepositoryCase(t *testing.T, env *stabilityEnv) *stabilityFixture {
+	env.host = acctest.StartGitHost(t)
+	site := acctest.NewRepo(t, env.host, "site", map[string]map[string]string{"develop": {"app.py": "print(1)\n"}})
+	other := acctest.NewRepo(t, env.host, "other", map[string]map[string]string{"main": {"app.py": "print(2)\n"}})
+	repo := env.cp.CreateRepository(t, env.host, site, githost.ReadWrite)
+	otherRepo := env.cp.CreateRepository(t, env.host, other, githost.ReadWrite)
+	env.cp.Verify(t, otherRepo.UUID, "main", true)
+	app := env.cp.AppID(acctest.AppSlug)
+	importID, identity := byAttribute("application")
+	return &stabilityFixture{
+		config: fmt.Sprintf(`
+resource "divio_application_repository" "web" {
+  application = %q
+  repository  = %q
+}
+`, app, repo.UUID),
+		importID: importID,
+		identity: identity,
+		failCreate: func(*testing.T) func(*testing.T) {
+			return func(t *testing.T) { commit(t, site, "main", map[string]string{"app.py": "print(1)\n"}) }
+		},
+		noDelete: "an application cannot return to Divio's Git server",
+		noUpdate: "a change of repository is the next migration: see divio_application",
+		changeObject: func(t *testing.T, state map[string]any) []string {
+			_, err := env.client.MigrateApplicationRepository(context.Background(), app,
+				divioapi.MigrateRepositoryRequest{Repository: otherRepo.UUID, Branch: "main"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return []string{"repository"}
+		},
+	}
+}
+
+// webhookCase is a webhook of an application on a repository, both made
+// in the Control Panel. chosen makes it a GitLab webhook with a secret of
+// the user's and rotation triggers, which an import cannot read back.
 func webhookCase(chosen bool) func(t *testing.T, env *stabilityEnv) *stabilityFixture {
 	return func(t *testing.T, env *stabilityEnv) *stabilityFixture {
 		env.host = acctest.StartGitHost(t)
-		bindViaAPI(t, env, acctest.NewRepo(t, env.host, "site", map[string]map[string]string{"main": readmeOnly}))
+		app, _ := bind(t, env.cp, env.host, "site")
 		body, adopted := `  type        = "github"`+"\n", []string(nil)
 		if chosen {
 			body = `  type              = "gitlab"
@@ -128,7 +224,7 @@ func webhookCase(chosen bool) func(t *testing.T, env *stabilityEnv) *stabilityFi
 resource "divio_repository_webhook" "hook" {
   application = %q
 %s}
-`, env.cp.AppID(acctest.AppSlug), body),
+`, app, body),
 			importID:        importID,
 			identity:        identity,
 			adoptedOnImport: adopted,
@@ -149,13 +245,13 @@ resource "divio_repository_webhook" "hook" {
 	}
 }
 
-// trackingBranchCase makes the test environment track a branch that
-// appears only after the first apply failed.
+// trackingBranchCase makes the test environment of an application on a
+// repository track a branch that appears only after the first apply failed.
 func trackingBranchCase(t *testing.T, env *stabilityEnv) *stabilityFixture {
 	env.host = acctest.StartGitHost(t)
-	site := acctest.NewRepo(t, env.host, "site", map[string]map[string]string{"main": readmeOnly, "develop": {"README": "dev\n"}})
-	bindViaAPI(t, env, site)
-	environment := env.cp.Seed.Environments[acctest.AppSlug+"/test"]
+	app, site := bind(t, env.cp, env.host, "site")
+	commit(t, site, "develop", map[string]string{"README": "dev\n"})
+	environment := environmentID(t, env.cp, app, "test")
 	config := func(branch string) string {
 		return fmt.Sprintf(`
 resource "divio_environment_tracking_branch" "test" {

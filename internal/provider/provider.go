@@ -49,8 +49,9 @@ type DivioProvider struct {
 
 // DivioProviderModel is the provider block.
 type DivioProviderModel struct {
-	APIURL   types.String `tfsdk:"api_url"`
-	APIToken types.String `tfsdk:"api_token"`
+	APIURL        types.String `tfsdk:"api_url"`
+	APIToken      types.String `tfsdk:"api_token"`
+	UseExtensions types.Bool   `tfsdk:"use_extensions"`
 }
 
 func (p *DivioProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -60,8 +61,9 @@ func (p *DivioProvider) Metadata(_ context.Context, _ provider.MetadataRequest, 
 
 func (p *DivioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manage a Divio application's external Git repository: the SSH deploy key the platform " +
-			"issues, the repository binding, its webhook and its sync status.",
+		MarkdownDescription: "Manage Divio applications and their external Git repositories as code: the repository " +
+			"and the deploy key Divio issues for it, its verification, the application that uses it, and (where the " +
+			"server offers them) the webhook, the sync status, tracking branches and migrating an existing application.",
 		Attributes: map[string]schema.Attribute{
 			"api_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Divio API. Defaults to the `" + diagnostics.EnvAPIURL +
@@ -76,6 +78,13 @@ func (p *DivioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"written in configuration ends up in version control.",
 				Optional:  true,
 				Sensitive: true,
+			},
+			"use_extensions": schema.BoolAttribute{
+				MarkdownDescription: "Whether to use what a server offers beyond Divio's public API (default `true`). The " +
+					"provider asks the server once per run which extensions it has (api.divio.com has none); types and " +
+					"attributes that need a missing one are refused at plan time. `false` keeps to the public API and " +
+					"asks nothing.",
+				Optional: true,
 			},
 		},
 	}
@@ -122,6 +131,8 @@ func (p *DivioProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		BaseURL:   apiURL,
 		Token:     token,
 		UserAgent: fmt.Sprintf("terraform-provider-divio/%s Terraform/%s", p.version, req.TerraformVersion),
+		// Unknown or unset means the default, true.
+		DisableExtensions: !config.UseExtensions.IsNull() && !config.UseExtensions.IsUnknown() && !config.UseExtensions.ValueBool(),
 	})
 	if err != nil {
 		diagnostics.InvalidAPIURL(&resp.Diagnostics, err, urlFromEnv)
@@ -137,22 +148,25 @@ func (p *DivioProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 func (p *DivioProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		NewRepositoryDeployKeyResource,
-		NewExternalRepositoryResource,
+		NewRepositoryResource,
+		NewRepositoryVerificationResource,
+		NewApplicationResource,
+		NewApplicationRepositoryResource,
 		NewRepositoryWebhookResource,
 		NewEnvironmentTrackingBranchResource,
 	}
 }
 
 func (p *DivioProvider) ListResources(context.Context) []func() list.ListResource {
-	return []func() list.ListResource{
-		NewExternalRepositoryListResource,
-	}
+	return []func() list.ListResource{}
 }
 
 func (p *DivioProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewApplicationDataSource,
+		NewOrganisationDataSource,
+		NewPlanGroupDataSource,
+		NewRegionDataSource,
 		NewRepositorySyncStatusDataSource,
 	}
 }

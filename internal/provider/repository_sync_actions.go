@@ -15,7 +15,8 @@ import (
 )
 
 var (
-	_ action.ActionWithConfigure = (*repositorySyncAction)(nil)
+	_ action.ActionWithConfigure  = (*repositorySyncAction)(nil)
+	_ action.ActionWithModifyPlan = (*repositorySyncAction)(nil)
 )
 
 // repositorySyncAction is the Control Panel's Update and Reset to origin
@@ -27,6 +28,8 @@ type repositorySyncAction struct {
 	description string
 	run         func(c *divioapi.Client, ctx context.Context, application string) (*divioapi.SyncStatus, error)
 	failure     string
+	extension   string // what the server must offer
+	instead     string // the Control Panel's way, where it does not
 }
 
 func NewRepositoryUpdateAction() action.Action {
@@ -36,8 +39,10 @@ func NewRepositoryUpdateAction() action.Action {
 			"Panel's **Update** button, for applications without a webhook). Fails when the remote's history was " +
 			"rewritten (e.g. force-pushed): use `divio_repository_reset_to_origin` then. Terraform 1.14 and later; " +
 			"OpenTofu cannot run actions yet.",
-		run:     (*divioapi.Client).PullUpdate,
-		failure: "Could not update from the external repository",
+		run:       (*divioapi.Client).PullUpdate,
+		failure:   "Could not update from the external repository",
+		extension: divioapi.ExtRepositoryUpdate,
+		instead:   "Press Update in the application's Repository view in the Control Panel instead.",
 	}
 }
 
@@ -47,8 +52,10 @@ func NewRepositoryResetToOriginAction() action.Action {
 		description: "Makes the platform's copy of an application's branch match the external repository exactly " +
 			"(the Control Panel's **Reset to origin**), e.g. after force-pushes; records when history was rewritten. " +
 			"Terraform 1.14 and later; OpenTofu cannot run actions yet.",
-		run:     (*divioapi.Client).ResetToOrigin,
-		failure: "Could not reset to origin",
+		run:       (*divioapi.Client).ResetToOrigin,
+		failure:   "Could not reset to origin",
+		extension: divioapi.ExtResetToOrigin,
+		instead:   "Press Reset to origin in the application's Repository view in the Control Panel instead.",
 	}
 }
 
@@ -76,6 +83,11 @@ func (a *repositorySyncAction) Schema(_ context.Context, _ action.SchemaRequest,
 
 func (a *repositorySyncAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
 	a.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan refuses the action at plan time where the server lacks it.
+func (a *repositorySyncAction) ModifyPlan(ctx context.Context, _ action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	requireExtension(ctx, a.client, &resp.Diagnostics, nil, a.extension, "divio"+a.typeName, a.instead)
 }
 
 func (a *repositorySyncAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {

@@ -18,8 +18,7 @@ func TestAccRepositoryActions_updateAndResetToOrigin(t *testing.T) {
 	ctx := context.Background()
 	cp := acctest.StartControlPlane(t)
 	host := acctest.StartGitHost(t)
-	app := cp.AppID(acctest.AppSlug)
-	_, site := bind(t, cp.Client(), host, app, "site")
+	app, site := bind(t, cp, host, "site")
 	server := configuredProviderServer(t, cp).(tfprotov6.ProviderServerWithActions)
 
 	invoke := func(actionType string) (progress []string, diags []*tfprotov6.Diagnostic) {

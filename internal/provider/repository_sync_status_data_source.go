@@ -103,6 +103,10 @@ func (d *RepositorySyncStatusDataSource) Read(ctx context.Context, req datasourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !requireExtension(ctx, d.client, &resp.Diagnostics, nil, divioapi.ExtSyncStatus, "data.divio_repository_sync_status",
+		"The Control Panel's Repository view shows whether the application is up to date with its repository.") {
+		return
+	}
 	status, err := d.client.GetSyncStatus(ctx, data.Application.ValueString())
 	if err != nil {
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not read the sync status", err, nil)

@@ -79,6 +79,9 @@ func (e *RepositoryWebhookEphemeralResource) Open(ctx context.Context, req ephem
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !requireExtension(ctx, e.client, &resp.Diagnostics, nil, divioapi.ExtWebhooks, "ephemeral.divio_repository_webhook", webhookInControlPanel) {
+		return
+	}
 	hook := e.find(ctx, &data, &resp.Diagnostics)
 	if hook == nil {
 		return

@@ -167,9 +167,20 @@ func (r *RepositoryWebhookResource) ValidateConfig(ctx context.Context, req reso
 	})
 }
 
-// ModifyPlan plans a new URL and secret only when the webhook rotates.
+// webhookInControlPanel is where webhooks are set up without the extension.
+const webhookInControlPanel = "Set the webhook up in the Control Panel (the application's Repository view: choose the " +
+	"webhook type, then paste its URL and secret into the Git host)."
+
+// ModifyPlan refuses the type at plan time where the server lacks webhooks,
+// and plans a new URL and secret only when the webhook rotates.
 func (r *RepositoryWebhookResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if !requireExtension(ctx, r.client, &resp.Diagnostics, nil, divioapi.ExtWebhooks, "divio_repository_webhook", webhookInControlPanel) {
+		return
+	}
+	if req.State.Raw.IsNull() {
 		return
 	}
 	var plan, state RepositoryWebhookModel

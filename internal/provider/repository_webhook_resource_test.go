@@ -13,7 +13,6 @@ import (
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
 	"github.com/divio-community/terraform-provider-divio/internal/hooksender"
 )
 
@@ -22,25 +21,24 @@ const (
 	syncStatusAddress = "data.divio_repository_sync_status.sync"
 )
 
-// webhookConfig is a binding, an optional webhook (webhook == "" for none)
-// and the sync status data source read after them.
-func webhookConfig(cp *acctest.ControlPlane, url, webhook string) string {
-	config := bindingConfig(cp, url, "")
-	dependsOn := "divio_external_repository.repo"
+// webhookConfig is an optional webhook of application app (webhook == ""
+// for none) and the sync status data source read after it.
+func webhookConfig(cp *acctest.ControlPlane, app, webhook string) string {
+	config := cp.ProviderBlock()
+	dependsOn := ""
 	if webhook != "" {
 		config += fmt.Sprintf(`
 resource "divio_repository_webhook" "hook" {
-  application = divio_external_repository.repo.application
+  application = %q
 %s}
-`, webhook)
-		dependsOn = "divio_repository_webhook.hook"
+`, app, webhook)
+		dependsOn = "  depends_on  = [divio_repository_webhook.hook]\n"
 	}
 	return config + fmt.Sprintf(`
 data "divio_repository_sync_status" "sync" {
-  application = data.divio_application.app.id
-  depends_on  = [%s]
-}
-`, dependsOn)
+  application = %q
+%s}
+`, app, dependsOn)
 }
 
 // The whole loop of the product: bind, create a webhook, push a commit with
@@ -50,6 +48,7 @@ func TestAccRepositoryWebhook_fullLoop(t *testing.T) {
 	cp := acctest.StartControlPlane(t)
 	host := acctest.StartGitHost(t)
 	site := acctest.NewRepo(t, host, "site", map[string]map[string]string{"main": readmeOnly})
+	app := cp.ApplicationOnRepository(t, host, site, "acme-shop").UUID
 	var hookURL, hookSecret, pushed string
 	ctx := context.Background()
 
@@ -68,10 +67,9 @@ func TestAccRepositoryWebhook_fullLoop(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
 		Steps: []resource.TestStep{
-			deployKeyOnly(cp, host, githost.ReadWrite),
 			{
 				// Connected, no webhook yet: the Control Panel's warning.
-				Config: webhookConfig(cp, site.SSHURL(), ""),
+				Config: webhookConfig(cp, app, ""),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(syncStatusAddress, "webhook_configured", "false"),
 					resource.TestCheckResourceAttr(syncStatusAddress, "warnings.0.code", "no_webhook"),
@@ -80,7 +78,7 @@ func TestAccRepositoryWebhook_fullLoop(t *testing.T) {
 				),
 			},
 			{
-				Config: webhookConfig(cp, site.SSHURL(), `  type = "github"`+"\n"),
+				Config: webhookConfig(cp, app, `  type = "github"`+"\n"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestMatchResourceAttr(webhookAddress, "url", regexp.MustCompile("^"+regexp.QuoteMeta(cp.URL)+"/hooks/v1/[A-Za-z0-9_-]{20,}/$")),
 					resource.TestMatchResourceAttr(webhookAddress, "secret", regexp.MustCompile(`^\S{16,}$`)),
@@ -103,7 +101,7 @@ func TestAccRepositoryWebhook_fullLoop(t *testing.T) {
 					deliver("not-the-secret-at-all", 401) // a forged delivery pulls nothing
 					deliver(hookSecret, 202)
 				},
-				Config: webhookConfig(cp, site.SSHURL(), `  type = "github"`+"\n"),
+				Config: webhookConfig(cp, app, `  type = "github"`+"\n"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrWith(syncStatusAddress, "platform_head", func(v string) error {
 						if v != pushed {
@@ -118,13 +116,13 @@ func TestAccRepositoryWebhook_fullLoop(t *testing.T) {
 			{
 				ResourceName:                         webhookAddress,
 				ImportState:                          true,
-				ImportStateId:                        cp.AppID(acctest.AppSlug),
+				ImportStateId:                        app,
 				ImportStateVerify:                    true,
 				ImportStateVerifyIdentifierAttribute: "application",
 			},
 			{
 				// Rotation: a new secret, and the old one stops working.
-				Config: webhookConfig(cp, site.SSHURL(), `  type = "github"`+"\n"+`  rotation_triggers = { quarter = "2026-Q4" }`+"\n"),
+				Config: webhookConfig(cp, app, `  type = "github"`+"\n"+`  rotation_triggers = { quarter = "2026-Q4" }`+"\n"),
 				Check: resource.TestCheckResourceAttrWith(webhookAddress, "secret", func(v string) error {
 					if v == hookSecret || v == "" {
 						return fmt.Errorf("secret not rotated")
@@ -137,7 +135,7 @@ func TestAccRepositoryWebhook_fullLoop(t *testing.T) {
 			},
 			{
 				// A secret of the user's choosing, kept out of the state.
-				Config: webhookConfig(cp, site.SSHURL(), `  type = "github"`+"\n"+
+				Config: webhookConfig(cp, app, `  type = "github"`+"\n"+
 					`  secret_wo = "chosen-by-the-user-0123456789"`+"\n"+`  secret_wo_version = 1`+"\n"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckNoResourceAttr(webhookAddress, "secret"),
@@ -180,7 +178,7 @@ func TestAccRepositoryWebhook_badInputs(t *testing.T) {
 			})
 		})
 	}
-	// Without a binding, the API refuses on the application.
+	// Without an external repository, the API refuses on the application.
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
 		Steps:                    []resource.TestStep{{Config: hook(`  type = "github"`), ExpectError: regexp.MustCompile(`(?s)Could not create the webhook`)}},

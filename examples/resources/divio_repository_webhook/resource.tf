@@ -1,6 +1,6 @@
 # GitHub: Divio's webhook URL and secret go into a github_repository_webhook.
 resource "divio_repository_webhook" "github" {
-  application = divio_external_repository.web.application
+  application = divio_application.web.id
   type        = "github"
 }
 
@@ -17,7 +17,7 @@ resource "github_repository_webhook" "divio" {
 
 # GitLab: URL and Secret token, Push events.
 resource "divio_repository_webhook" "gitlab" {
-  application = divio_external_repository.api.application
+  application = divio_application.api.id
   type        = "gitlab"
 
   # Rotate the secret every quarter (any change of these values rotates).
@@ -35,7 +35,7 @@ resource "gitlab_project_hook" "divio" {
 
 # Bitbucket: the URL is the credential (Bitbucket does not use the secret).
 resource "divio_repository_webhook" "bitbucket" {
-  application = divio_external_repository.docs.application
+  application = divio_application.docs.id
   type        = "bitbucket"
 }
 
@@ -49,7 +49,7 @@ resource "bitbucket_hook" "divio" {
 
 # Keep the secret out of the state: choose it yourself, write-only.
 resource "divio_repository_webhook" "private" {
-  application       = divio_external_repository.internal.application
+  application       = divio_application.internal.id
   type              = "github"
   secret_wo         = ephemeral.random_password.webhook.result
   secret_wo_version = 1 # change to rotate

@@ -104,7 +104,7 @@ func run() error {
 		return err
 	}
 	defer host.Close()
-	repo, err := host.CreateRepo("demo-app")
+	repo, err := host.CreateRepo("demo-shop")
 	if err != nil {
 		return err
 	}
@@ -124,8 +124,9 @@ func run() error {
 	if err := tf("init", "-input=false"); err != nil {
 		return err
 	}
-	// The deploy key first: it must be on the Git host before the access check.
-	if err := tf("apply", "-auto-approve", "-input=false", "-target=divio_repository_deploy_key.deploy"); err != nil {
+	// The repository first: its deploy key must be on the Git host before
+	// the verification.
+	if err := tf("apply", "-auto-approve", "-input=false", "-target=divio_repository.site"); err != nil {
 		return err
 	}
 	publicKey, err := rawOutput(ctx, configDir, env, cli, "deploy_key_public_key")
@@ -160,7 +161,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	delivery, err := hooksender.New("github", hookURL, hookSecret, hooksender.Push{Branch: "main", After: pushed, Repo: "demo/demo-app"})
+	delivery, err := hooksender.New("github", hookURL, hookSecret, hooksender.Push{Branch: "main", After: pushed, Repo: "demo/demo-shop"})
 	if err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func waitForPull(ctx context.Context, apiURL, pushed string) error {
 	if err != nil {
 		return err
 	}
-	apps, err := client.ListApplications(ctx, divioapi.ApplicationFilter{Slug: "demo-app"})
+	apps, err := client.ListApplications(ctx, divioapi.ApplicationFilter{Slug: "demo-shop"})
 	if err != nil || len(apps) != 1 {
 		return fmt.Errorf("demo application: %v", err)
 	}

@@ -28,7 +28,7 @@ import (
 
 const usage = `usage:
   divio-control-plane serve --db FILE [--listen ADDR] [--encryption-key-file FILE] [--bootstrap SEED] [--ready-file FILE]
-                            [--data-dir DIR] [--check-workers N] [--sync-workers N] [--dev]
+                            [--data-dir DIR] [--check-workers N] [--sync-workers N] [--dev] [--public-only]
   divio-control-plane bootstrap --db FILE SEED
 
 Run "divio-control-plane serve -h" or "divio-control-plane bootstrap -h" for the flags.
@@ -101,7 +101,7 @@ func parseArgs(flags *flag.FlagSet, args []string) ([]string, error) {
 // serveOptions are serve's flags.
 type serveOptions struct {
 	listen, dbPath, keyFile, seedFile, readyFile, dataDir string
-	dev                                                   bool
+	dev, publicOnly                                       bool
 	checkWorkers, syncWorkers                             int
 }
 
@@ -128,14 +128,14 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	server, err := controlplane.New(ctx, controlplane.Config{
-		DBPath: opts.dbPath, EncryptionKey: key, Dev: opts.dev, Logger: logger,
+		DBPath: opts.dbPath, EncryptionKey: key, Dev: opts.dev, PublicOnly: opts.publicOnly, Logger: logger,
 		CheckWorkers: opts.checkWorkers, SyncWorkers: opts.syncWorkers, DataDir: opts.dataDir,
 	})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		// Running access checks and pulls are cancelled; their bindings
+		// Running checks and pulls are cancelled; their repositories
 		// stay in CLONING, or owe a pull, and are checked or pulled again
 		// at the next start.
 		if err := server.Close(); err != nil {
@@ -166,6 +166,9 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	flags.StringVar(&opts.seedFile, "bootstrap", "", "seed file to apply at start")
 	flags.StringVar(&opts.readyFile, "ready-file", "", "file to write the base URL to once the server listens")
 	flags.BoolVar(&opts.dev, "dev", false, "development mode: plain HTTP on loopback, Git remotes on loopback allowed")
+	flags.BoolVar(&opts.publicOnly, "public-only", false,
+		"serve only Divio's public API, as api.divio.com does: extension routes and /extensions/v1/ answer 404, "+
+			"extension fields are left out, Idempotency-Key is ignored")
 	flags.IntVar(&opts.checkWorkers, "check-workers", 4, "how many repository access checks run at once")
 	flags.IntVar(&opts.syncWorkers, "sync-workers", 4, "how many pulls of (different) repositories run at once")
 	flags.StringVar(&opts.dataDir, "data-dir", "", "directory for the platform's copies of repositories (mirrors/); default: the database's directory")
@@ -201,7 +204,7 @@ func listenAndServe(ctx context.Context, stop context.CancelFunc, handler http.H
 	}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(listener) }()
-	logger.Info("control plane listening", "url", baseURL, "db", opts.dbPath, "dev", opts.dev)
+	logger.Info("control plane listening", "url", baseURL, "db", opts.dbPath, "dev", opts.dev, "public_only", opts.publicOnly)
 	if opts.readyFile != "" {
 		if err := writeFileAtomically(opts.readyFile, []byte(baseURL)); err != nil {
 			httpServer.Close()

@@ -8,9 +8,10 @@ import (
 
 // migrations are applied in order, each once, and recorded in
 // schema_migrations by their position (1-based). Append new migrations at
-// the end; never edit or reorder one that has been released.
+// the end; never edit or reorder one that has been released (none has
+// been yet: these were rewritten for the organisation-owned repositories).
 var migrations = []string{
-	// 1: organisations, users, applications, environments, deploy keys, idempotency.
+	// 1: identity, the catalogues, repositories, applications, environments, idempotency.
 	`
 CREATE TABLE settings (
 	name  TEXT PRIMARY KEY,
@@ -47,13 +48,103 @@ CREATE TABLE tokens (
 	created_at   TEXT NOT NULL
 );
 
+-- The catalogues an application is created from; the same for every user.
+CREATE TABLE regions (
+	id         INTEGER PRIMARY KEY,
+	uuid       TEXT NOT NULL UNIQUE,
+	name       TEXT NOT NULL UNIQUE,
+	created_at TEXT NOT NULL
+);
+
+CREATE TABLE plan_groups (
+	id         INTEGER PRIMARY KEY,
+	uuid       TEXT NOT NULL UNIQUE,
+	name       TEXT NOT NULL UNIQUE,
+	created_at TEXT NOT NULL
+);
+
+-- The regions a plan group offers, in order (position).
+CREATE TABLE plan_group_regions (
+	plan_group_uuid TEXT NOT NULL REFERENCES plan_groups (uuid) ON DELETE CASCADE,
+	region_uuid     TEXT NOT NULL REFERENCES regions (uuid),
+	position        INTEGER NOT NULL,
+	PRIMARY KEY (plan_group_uuid, region_uuid)
+);
+
+CREATE TABLE app_templates (
+	id         INTEGER PRIMARY KEY,
+	uuid       TEXT NOT NULL UNIQUE,
+	name       TEXT NOT NULL UNIQUE,
+	url        TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+
+-- An organisation's external Git repository, with its own credentials:
+-- for ssh a key pair generated at creation (private_key_sealed is the
+-- OpenSSH private key sealed with the repository's uuid followed by
+-- "private-key" as additional data), for https a username and a personal
+-- access token (https_password_sealed, sealed with the uuid followed by
+-- "https-password").
+--
+-- state is NULL until the first check. branch and migrate are those of the
+-- last clone check; check_generation counts the clone checks asked for (a
+-- check's result is stored only if no newer one was asked for meanwhile).
+-- push_check_pending is set when a clone check ends CLONED and cleared when
+-- a push check starts (or a new clone check is asked for); push_verified_at
+-- is when the push check after the last clone check succeeded. error_* is
+-- why the last clone check failed (INVALID) or the last push check did.
+-- host_key is pinned by the first successful check.
+CREATE TABLE repositories (
+	id                    INTEGER PRIMARY KEY,
+	uuid                  TEXT NOT NULL UNIQUE,
+	organisation_uuid     TEXT NOT NULL REFERENCES organisations (uuid),
+	url                   TEXT NOT NULL,
+	dsn                   TEXT NOT NULL,
+	auth_type             TEXT NOT NULL CHECK (auth_type IN ('ssh', 'https')),
+	key_type              TEXT CHECK (key_type IN ('ED25519', 'ECDSA', 'RSA')),
+	public_key            TEXT,
+	key_fingerprint       TEXT,
+	private_key_sealed    BLOB,
+	https_username        TEXT,
+	https_password_sealed BLOB,
+	state                 TEXT CHECK (state IN ('CLONING', 'CLONED', 'INVALID')),
+	branch                TEXT,
+	migrate               INTEGER,
+	check_generation      INTEGER NOT NULL DEFAULT 0,
+	push_check_pending    INTEGER NOT NULL DEFAULT 0,
+	push_verified_at      TEXT,
+	error_code            TEXT,
+	error_message         TEXT,
+	host_key              TEXT,
+	host_key_fingerprint  TEXT,
+	last_commit           TEXT,
+	checked_at            TEXT,
+	check_duration_ms     INTEGER,
+	ever_cloned           INTEGER NOT NULL DEFAULT 0,
+	created_at            TEXT NOT NULL,
+	updated_at            TEXT NOT NULL,
+	CHECK ((auth_type = 'ssh') = (key_type IS NOT NULL AND public_key IS NOT NULL AND private_key_sealed IS NOT NULL)),
+	CHECK ((auth_type = 'https') = (https_username IS NOT NULL AND https_password_sealed IS NOT NULL)),
+	CHECK ((state IS NULL) = (branch IS NULL))
+);
+CREATE INDEX repositories_organisation ON repositories (organisation_uuid);
+CREATE INDEX repositories_state ON repositories (state);
+
+-- repository_uuid is NULL for Divio's own Git server. It is UNIQUE (one
+-- application per repository) and has no ON DELETE action, so deleting a
+-- repository an application uses fails (ErrInUse). branch is the branch
+-- the platform follows in the repository (pulls, deliveries).
 CREATE TABLE applications (
 	id                INTEGER PRIMARY KEY,
 	uuid              TEXT NOT NULL UNIQUE,
 	organisation_uuid TEXT NOT NULL REFERENCES organisations (uuid),
 	slug              TEXT NOT NULL UNIQUE,
 	name              TEXT NOT NULL,
-	repository        TEXT,
+	plan_group_uuid   TEXT NOT NULL REFERENCES plan_groups (uuid),
+	region_uuid       TEXT NOT NULL REFERENCES regions (uuid),
+	app_template      TEXT,
+	repository_uuid   TEXT UNIQUE REFERENCES repositories (uuid),
+	branch            TEXT NOT NULL,
 	created_at        TEXT NOT NULL
 );
 CREATE INDEX applications_organisation ON applications (organisation_uuid);
@@ -68,86 +159,36 @@ CREATE TABLE environments (
 	UNIQUE (application_uuid, slug)
 );
 
--- private_key_sealed is the OpenSSH private key sealed with the
--- encryption key, with the key's uuid as additional data.
-CREATE TABLE deploy_keys (
-	id                 INTEGER PRIMARY KEY,
-	uuid               TEXT NOT NULL UNIQUE,
-	application_uuid   TEXT NOT NULL REFERENCES applications (uuid) ON DELETE CASCADE,
-	key_type           TEXT NOT NULL CHECK (key_type IN ('ED25519', 'ECDSA', 'RSA')),
-	public_key         TEXT NOT NULL,
-	fingerprint_sha256 TEXT NOT NULL,
-	private_key_sealed BLOB NOT NULL,
-	created_at         TEXT NOT NULL
-);
-CREATE INDEX deploy_keys_application ON deploy_keys (application_uuid);
-
+-- Some answers carry secrets (a webhook's secret): stored answers are
+-- sealed (sealed = 1), with the user's uuid and the key as additional data.
 CREATE TABLE idempotency_records (
 	user_uuid      TEXT NOT NULL REFERENCES users (uuid) ON DELETE CASCADE,
 	key            TEXT NOT NULL,
 	request_sha256 TEXT NOT NULL,
 	status_code    INTEGER NOT NULL,
 	response_body  BLOB NOT NULL,
+	sealed         INTEGER NOT NULL DEFAULT 0,
 	created_at     TEXT NOT NULL,
 	PRIMARY KEY (user_uuid, key)
 );
 CREATE INDEX idempotency_records_created_at ON idempotency_records (created_at);
 `,
-	// 2: external repository bindings.
+	// 2: webhooks and their deliveries, the sync state of repositories.
 	`
--- One binding per application (applications.repository names it too).
--- deploy_key_uuid has no ON DELETE action, so deleting a deploy key that a
--- binding uses fails with a foreign key violation (ErrInUse).
--- https_token_sealed is the HTTPS token sealed with the encryption key,
--- with the binding's uuid followed by "https-token" as additional data.
--- check_generation counts the checks asked for; a check's result is stored
--- only if no newer one was asked for meanwhile.
-CREATE TABLE repositories (
-	id                            INTEGER PRIMARY KEY,
-	uuid                          TEXT NOT NULL UNIQUE,
-	application_uuid              TEXT NOT NULL UNIQUE REFERENCES applications (uuid) ON DELETE CASCADE,
-	url                           TEXT NOT NULL,
-	dsn                           TEXT NOT NULL,
-	branch                        TEXT NOT NULL,
-	auth_type                     TEXT NOT NULL CHECK (auth_type IN ('ssh', 'https')),
-	deploy_key_uuid               TEXT REFERENCES deploy_keys (uuid),
-	https_username                TEXT,
-	https_token_sealed            BLOB,
-	migrate                       INTEGER NOT NULL,
-	write_access                  INTEGER NOT NULL,
-	state                         TEXT NOT NULL CHECK (state IN ('CLONING', 'CLONED', 'INVALID')),
-	error_code                    TEXT,
-	error_message                 TEXT,
-	host_key                      TEXT,
-	host_key_fingerprint          TEXT,
-	expected_host_key_fingerprint TEXT,
-	last_commit                   TEXT,
-	checked_at                    TEXT,
-	check_duration_ms             INTEGER,
-	check_generation              INTEGER NOT NULL,
-	ever_cloned                   INTEGER NOT NULL DEFAULT 0,
-	created_at                    TEXT NOT NULL,
-	updated_at                    TEXT NOT NULL,
-	CHECK ((auth_type = 'ssh') = (deploy_key_uuid IS NOT NULL)),
-	CHECK ((auth_type = 'https') = (https_username IS NOT NULL AND https_token_sealed IS NOT NULL))
-);
-CREATE INDEX repositories_deploy_key ON repositories (deploy_key_uuid);
-CREATE INDEX repositories_state ON repositories (state);
-`,
-	// 3: webhooks and their deliveries, the sync state of bindings, sealed idempotency answers.
-	`
--- At most one webhook per application (and so per binding). secret_sealed
--- is the shared secret (NULL for bitbucket, which does not send one) sealed
--- with the webhook's uuid followed by "webhook-secret" as additional data;
--- token_sealed is the URL token, sealed the same way with "webhook-token",
--- and token_sha256 (hex) finds the webhook of a delivery.
+-- At most one webhook per application; its repository is the
+-- application's. secret_sealed is the shared secret (NULL for bitbucket,
+-- which does not send one) sealed with the webhook's uuid followed by
+-- "webhook-secret" as additional data; secret_chosen is whether the caller
+-- chose it (and then never sees it again); token_sealed is the URL token,
+-- sealed the same way with "webhook-token", and token_sha256 (hex) finds
+-- the webhook of a delivery.
 CREATE TABLE webhooks (
 	id                   INTEGER PRIMARY KEY,
 	uuid                 TEXT NOT NULL UNIQUE,
 	application_uuid     TEXT NOT NULL UNIQUE REFERENCES applications (uuid) ON DELETE CASCADE,
-	repository_uuid      TEXT NOT NULL UNIQUE REFERENCES repositories (uuid) ON DELETE CASCADE,
 	type                 TEXT NOT NULL CHECK (type IN ('github', 'gitlab', 'bitbucket')),
 	secret_sealed        BLOB,
+	secret_chosen        INTEGER NOT NULL DEFAULT 0,
 	token_sha256         TEXT NOT NULL UNIQUE,
 	token_sealed         BLOB NOT NULL,
 	created_at           TEXT NOT NULL,
@@ -170,7 +211,9 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_received_at ON webhook_deliveries (webhook_uuid, received_at);
 
--- How the platform's copy of a binding's branch compares with the remote's.
+-- How the platform's copy of the branch an application follows in its
+-- repository compares with the remote's. The row is reset whenever an
+-- application starts using the repository or changes its branch.
 -- pull_requested counts the pulls deliveries asked for, pull_served the
 -- count a finished pull had read when it started: a restart pulls again
 -- where pull_requested > pull_served.
@@ -187,15 +230,6 @@ CREATE TABLE repository_sync (
 	pull_requested       INTEGER NOT NULL DEFAULT 0,
 	pull_served          INTEGER NOT NULL DEFAULT 0
 );
-
--- Some answers carry secrets (a webhook's secret): stored answers are
--- sealed, with the user's uuid and the key as additional data.
-ALTER TABLE idempotency_records ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
-`,
-	// 4: whether a webhook's secret was chosen by the caller, who then never
-	// sees it again (so that it stays out of Terraform state, even on import).
-	`
-ALTER TABLE webhooks ADD COLUMN secret_chosen INTEGER NOT NULL DEFAULT 0;
 `,
 }
 

@@ -5,82 +5,143 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/sshkey"
 )
 
-func sshSettings(deployKey string) RepositorySettings {
-	return RepositorySettings{
-		URL: "ssh://git@git.example.com/a.git", DSN: "ssh://git@git.example.com/a.git", Branch: "main",
-		AuthType: AuthSSH, DeployKeyUUID: deployKey, WriteAccess: true,
-	}
+const testDSN = "ssh://git@git.example.com/a.git"
+
+func sshRepository(organisation string, pair *sshkey.KeyPair) NewRepository {
+	return NewRepository{OrganisationUUID: organisation, URL: testDSN, DSN: testDSN, AuthType: AuthSSH, KeyPair: pair}
 }
 
-func TestCreateRepositoryOncePerApplication(t *testing.T) {
-	fixture := newSeeded(t)
+// allow is a repository rule that allows everything.
+func allow(Repository, string) error { return nil }
+
+// verified creates an ssh repository of Acme and runs it through a clone
+// check of main and a push check, both successful.
+func verified(t *testing.T, fixture seeded) Repository {
+	t.Helper()
 	ctx := context.Background()
-	repo, err := fixture.store.CreateRepository(ctx, NewRepository{ApplicationUUID: fixture.acmeApp, NewDeployKey: generate(t), Settings: sshSettings("")})
+	repo, err := fixture.store.CreateRepository(ctx, sshRepository(fixture.acmeOrg, generate(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if repo.State != StateCloning || repo.Generation != 1 || repo.DeployKeyUUID == "" || repo.DeployKeyPublicKey == "" ||
-		repo.OrganisationUUID != fixture.acmeOrg || !repo.CreatedAt.Equal(testTime) {
+	step, repo, err := fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "main", true)
+	if err != nil || step != CheckCloneStarted {
+		t.Fatalf("first check: %v, %v", step, err)
+	}
+	success := CheckOutcome{Success: true, Commit: "c1", HostKey: "ssh-ed25519 AAAA1", HostKeyFingerprint: "SHA256:1", CheckedAt: testTime}
+	if applied, err := fixture.store.FinishRepositoryCheck(ctx, repo.UUID, repo.Generation, success); err != nil || !applied {
+		t.Fatalf("clone outcome: %v, %v", applied, err)
+	}
+	step, repo, err = fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "main", true)
+	if err != nil || step != CheckPushDue {
+		t.Fatalf("second check: %v, %v", step, err)
+	}
+	if applied, err := fixture.store.FinishPushCheck(ctx, repo.UUID, repo.Generation, CheckOutcome{Success: true, CheckedAt: testTime}); err != nil || !applied {
+		t.Fatalf("push outcome: %v, %v", applied, err)
+	}
+	repo, err = fixture.store.LoadRepository(ctx, repo.UUID)
+	if err != nil || !repo.Verified() {
+		t.Fatalf("not verified: %+v, %v", repo, err)
+	}
+	return repo
+}
+
+func TestCreateHTTPSRepository(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	repo, err := fixture.store.CreateRepository(ctx, NewRepository{OrganisationUUID: fixture.acmeOrg, URL: "https://h/a.git", DSN: "https://h/a.git",
+		AuthType: AuthHTTPS, HTTPSUsername: "ada", HTTPSPassword: "s3cret-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if repo.AuthType != AuthHTTPS || repo.HTTPSUsername != "ada" || repo.PublicKey != "" || repo.KeyType != "" || repo.OrganisationUUID != fixture.acmeOrg {
 		t.Fatalf("created %+v", repo)
 	}
-	app, err := fixture.store.GetApplication(ctx, fixture.ada, fixture.acmeApp)
-	if err != nil || app.RepositoryUUID == nil || *app.RepositoryUUID != repo.UUID {
-		t.Fatalf("application %+v, %v", app, err)
+	if password, err := fixture.store.RepositoryHTTPSPassword(ctx, repo.UUID); err != nil || password != "s3cret-token" {
+		t.Fatalf("password %q, %v", password, err)
 	}
+	if _, err := fixture.store.RepositoryPrivateKey(ctx, repo.UUID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the private key of an https repository: error %v, want ErrNotFound", err)
+	}
+	// An organisation that does not exist.
+	if _, err := fixture.store.CreateRepository(ctx, sshRepository("00000000-0000-0000-0000-000000000000", generate(t))); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("repository of no organisation: error %v, want ErrNotFound", err)
+	}
+}
 
-	// A second binding fails as a whole: its new deploy key is not kept either.
-	_, err = fixture.store.CreateRepository(ctx, NewRepository{ApplicationUUID: fixture.acmeApp, NewDeployKey: generate(t), Settings: sshSettings("")})
-	if !errors.Is(err, ErrConflict) {
-		t.Fatalf("second binding: error %v, want ErrConflict", err)
+// The check state machine at the store: CLONING waits, a pending push
+// check is claimed once, anything else starts a clone check.
+func TestCheckRepositoryStateMachine(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	repo, err := fixture.store.CreateRepository(ctx, sshRepository(fixture.acmeOrg, generate(t)))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, count, _ := fixture.store.ListDeployKeys(ctx, fixture.ada, DeployKeyFilter{}, Page{Limit: 10}); count != 1 {
-		t.Fatalf("%d deploy keys, want 1", count)
+	step, repo, err := fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "develop", false)
+	if err != nil || step != CheckCloneStarted || repo.State != StateCloning || repo.Branch != "develop" || repo.Migrate || repo.Generation != 1 {
+		t.Fatalf("first check: %v %+v %v", step, repo, err)
 	}
-
-	// A deploy key that is gone.
-	_, err = fixture.store.CreateRepository(ctx, NewRepository{ApplicationUUID: fixture.globexApp, Settings: sshSettings("00000000-0000-0000-0000-000000000000")})
-	if !errors.Is(err, ErrMissingReference) {
-		t.Fatalf("missing deploy key: error %v, want ErrMissingReference", err)
+	if pending, err := fixture.store.PendingRepositoryChecks(ctx); err != nil || len(pending) != 1 || pending[0] != repo.UUID {
+		t.Fatalf("pending %v, %v", pending, err)
 	}
-
-	// Visibility follows membership.
-	if _, err := fixture.store.GetRepository(ctx, fixture.grace, repo.UUID); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Grace reads Ada's binding: error %v", err)
+	step, again, err := fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "other", true)
+	if err != nil || step != CheckRunning || again.Branch != "develop" || again.Generation != 1 {
+		t.Fatalf("while cloning: %v %+v %v", step, again, err)
 	}
-	_, err = fixture.store.UpdateRepository(ctx, fixture.grace, repo.UUID, func(current Repository) (RepositorySettings, error) {
-		t.Fatal("change called for another organisation's binding")
-		return current.Settings(), nil
-	})
-	if !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Grace updates Ada's binding: error %v", err)
+	success := CheckOutcome{Success: true, Commit: "c1", HostKey: "ssh-ed25519 AAAA1", HostKeyFingerprint: "SHA256:1", CheckedAt: testTime, Duration: 1500 * time.Millisecond}
+	if applied, err := fixture.store.FinishRepositoryCheck(ctx, repo.UUID, 1, success); err != nil || !applied {
+		t.Fatalf("clone outcome: %v, %v", applied, err)
 	}
-	if err := fixture.store.DeleteDeployKey(ctx, fixture.ada, repo.DeployKeyUUID); !errors.Is(err, ErrInUse) {
-		t.Fatalf("deleting the binding's key: error %v, want ErrInUse", err)
+	repo, _ = fixture.store.LoadRepository(ctx, repo.UUID)
+	if repo.State != StateCloned || !repo.PushCheckPending || !repo.EverCloned || repo.HostKey != "ssh-ed25519 AAAA1" ||
+		repo.LastCommit != "c1" || repo.CheckDuration != 1500*time.Millisecond || !repo.CheckedAt.Equal(testTime) || repo.Verified() {
+		t.Fatalf("after the clone check: %+v", repo)
+	}
+	// Another branch: not the push check, a new clone check.
+	step, repo, err = fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "main", false)
+	if err != nil || step != CheckCloneStarted || repo.PushCheckPending || repo.Generation != 2 {
+		t.Fatalf("another branch: %v %+v %v", step, repo, err)
+	}
+	if applied, err := fixture.store.FinishRepositoryCheck(ctx, repo.UUID, 2, success); err != nil || !applied {
+		t.Fatalf("clone outcome: %v, %v", applied, err)
+	}
+	step, repo, err = fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "main", false)
+	if err != nil || step != CheckPushDue || repo.PushCheckPending {
+		t.Fatalf("push due: %v %+v %v", step, repo, err)
+	}
+	// A failed push check keeps CLONED and records the error.
+	failure := CheckOutcome{Code: "write_access_denied", Message: "read-only key", CheckedAt: testTime}
+	if applied, err := fixture.store.FinishPushCheck(ctx, repo.UUID, 2, failure); err != nil || !applied {
+		t.Fatalf("push failure: %v, %v", applied, err)
+	}
+	repo, _ = fixture.store.LoadRepository(ctx, repo.UUID)
+	if repo.State != StateCloned || repo.ErrorCode != "write_access_denied" || repo.ErrorMessage != "read-only key" || repo.Verified() {
+		t.Fatalf("after a failed push check: %+v", repo)
+	}
+	// Claimed and failed: the next check is a clone check, which clears the error.
+	step, repo, err = fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "main", false)
+	if err != nil || step != CheckCloneStarted || repo.ErrorCode != "" || repo.State != StateCloning {
+		t.Fatalf("after the failure: %v %+v %v", step, repo, err)
 	}
 }
 
 func TestRepositoryChecksByGeneration(t *testing.T) {
 	fixture := newSeeded(t)
 	ctx := context.Background()
-	repo, err := fixture.store.CreateRepository(ctx, NewRepository{ApplicationUUID: fixture.acmeApp, NewDeployKey: generate(t), Settings: sshSettings("")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	success := CheckOutcome{Success: true, Commit: "c1", HostKey: "ssh-ed25519 AAAA1", HostKeyFingerprint: "SHA256:1", CheckedAt: testTime, Duration: 1500 * time.Millisecond}
-	if applied, err := fixture.store.FinishRepositoryCheck(ctx, repo.UUID, 1, success); err != nil || !applied {
-		t.Fatalf("first outcome: %v, %v", applied, err)
-	}
-	// Applying twice does nothing: the binding is no longer CLONING.
-	if applied, err := fixture.store.FinishRepositoryCheck(ctx, repo.UUID, 1, success); err != nil || applied {
+	repo := verified(t, fixture)
+	success := CheckOutcome{Success: true, Commit: "c1", HostKey: "ssh-ed25519 AAAA1", HostKeyFingerprint: "SHA256:1", CheckedAt: testTime}
+	// Applying again does nothing: the repository is no longer CLONING.
+	if applied, err := fixture.store.FinishRepositoryCheck(ctx, repo.UUID, repo.Generation, success); err != nil || applied {
 		t.Fatalf("same outcome again: %v, %v", applied, err)
 	}
-	repo, err = fixture.store.UpdateRepository(ctx, fixture.ada, repo.UUID, func(current Repository) (RepositorySettings, error) {
-		return current.Settings(), nil
-	})
-	if err != nil || repo.Generation != 2 || repo.State != StateCloning || repo.HostKey != "ssh-ed25519 AAAA1" || !repo.EverCloned {
-		t.Fatalf("after an update: %+v, %v", repo, err)
+	_, repo, err := fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "main", true)
+	if err != nil || repo.Generation != 2 || repo.State != StateCloning || repo.HostKey != "ssh-ed25519 AAAA1" || !repo.EverCloned ||
+		!repo.PushVerifiedAt.IsZero() {
+		t.Fatalf("after a new check: %+v, %v", repo, err)
 	}
 	if applied, _ := fixture.store.FinishRepositoryCheck(ctx, repo.UUID, 1, success); applied {
 		t.Fatal("an outcome of generation 1 applied to generation 2")
@@ -95,9 +156,16 @@ func TestRepositoryChecksByGeneration(t *testing.T) {
 	if repo.HostKey != "ssh-ed25519 AAAA1" || repo.HostKeyFingerprint != "SHA256:1" || repo.LastCommit != "c2" {
 		t.Fatalf("after a second success: %+v", repo)
 	}
-	repo, _ = fixture.store.UpdateRepository(ctx, fixture.ada, repo.UUID, func(current Repository) (RepositorySettings, error) {
-		return current.Settings(), nil
-	})
+	// A push check claimed for generation 2 is stale once generation 3 is asked for.
+	if step, _, _ := fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "main", true); step != CheckPushDue {
+		t.Fatalf("step %v, want the push check", step)
+	}
+	if step, _, _ := fixture.store.CheckRepository(ctx, fixture.ada, repo.UUID, "main", true); step != CheckCloneStarted {
+		t.Fatalf("step %v, want a clone check", step)
+	}
+	if applied, _ := fixture.store.FinishPushCheck(ctx, repo.UUID, 2, CheckOutcome{Success: true, CheckedAt: testTime}); applied {
+		t.Fatal("a push outcome of generation 2 applied to generation 3")
+	}
 	failure := CheckOutcome{Code: "auth_failed", Message: "no", CheckedAt: testTime.Add(time.Hour), Duration: time.Second}
 	if applied, err := fixture.store.FinishRepositoryCheck(ctx, repo.UUID, 3, failure); err != nil || !applied {
 		t.Fatalf("failure: %v, %v", applied, err)
@@ -107,8 +175,145 @@ func TestRepositoryChecksByGeneration(t *testing.T) {
 		repo.CheckDuration != time.Second || !repo.CheckedAt.Equal(testTime.Add(time.Hour)) {
 		t.Fatalf("after a failure: %+v", repo)
 	}
-	pending, err := fixture.store.PendingRepositoryChecks(ctx)
-	if err != nil || len(pending) != 0 {
+	if pending, err := fixture.store.PendingRepositoryChecks(ctx); err != nil || len(pending) != 0 {
 		t.Fatalf("pending %v, %v", pending, err)
+	}
+}
+
+func TestCreateApplicationWithRepository(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	repo := verified(t, fixture)
+	n := NewApplication{OrganisationUUID: fixture.acmeOrg, Slug: "acme-shop", Name: "Shop", PlanGroupUUID: fixture.planGroup,
+		RegionUUID: fixture.regions[1], AppTemplate: "https://t.example/x", RepositoryUUID: repo.UUID, Branch: "main",
+		Environments: []NewEnvironment{{"test", "main"}, {"live", "main"}}}
+
+	// The rule sees the repository inside the transaction; its error is returned as it is.
+	refused := errors.New("refused")
+	var seen Repository
+	_, err := fixture.store.CreateApplication(ctx, n, func(r Repository, app string) error {
+		seen = r
+		if app != "" {
+			t.Errorf("rule called for application %q, want a new one", app)
+		}
+		return refused
+	})
+	if !errors.Is(err, refused) || seen.UUID != repo.UUID || !seen.Verified() {
+		t.Fatalf("error %v, rule saw %+v", err, seen)
+	}
+	app, err := fixture.store.CreateApplication(ctx, n, allow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.RepositoryUUID == nil || *app.RepositoryUUID != repo.UUID || app.Branch != "main" || app.PlanGroupUUID != fixture.planGroup ||
+		app.RegionUUID != fixture.regions[1] || app.AppTemplate != "https://t.example/x" || !app.CreatedAt.Equal(testTime) {
+		t.Fatalf("created %+v", app)
+	}
+	if envs, count, err := fixture.store.ListEnvironments(ctx, fixture.ada, EnvironmentFilter{ApplicationUUID: app.UUID}, Page{Limit: 10}); err != nil ||
+		count != 2 || envs[0].Slug != "test" || envs[1].Slug != "live" {
+		t.Fatalf("environments %+v, %v", envs, err)
+	}
+	// The repository knows its application; its sync state starts from the
+	// last clone check, which read the same branch.
+	repo, _ = fixture.store.LoadRepository(ctx, repo.UUID)
+	if repo.ApplicationUUID != app.UUID || repo.ApplicationBranch != "main" {
+		t.Fatalf("repository %+v", repo)
+	}
+	if state, err := fixture.store.SyncState(ctx, repo.UUID); err != nil || state.OriginHead != "c1" || !state.OriginHeadSeenAt.Equal(testTime) {
+		t.Fatalf("sync state %+v, %v", state, err)
+	}
+	// The slug is taken; the repository too (one application per repository).
+	if _, err := fixture.store.CreateApplication(ctx, n, allow); !errors.Is(err, ErrConflict) {
+		t.Fatalf("same slug: error %v, want ErrConflict", err)
+	}
+	n.Slug = "acme-other"
+	if _, err := fixture.store.CreateApplication(ctx, n, allow); !errors.Is(err, ErrConflict) {
+		t.Fatalf("same repository: error %v, want ErrConflict", err)
+	}
+	if err := fixture.store.DeleteRepository(ctx, fixture.ada, repo.UUID); !errors.Is(err, ErrInUse) {
+		t.Fatalf("deleting a repository in use: error %v, want ErrInUse", err)
+	}
+	// Deleting the application frees the repository; environments go with it.
+	if err := fixture.store.DeleteApplication(ctx, fixture.ada, app.UUID); err != nil {
+		t.Fatal(err)
+	}
+	if _, count, _ := fixture.store.ListEnvironments(ctx, fixture.ada, EnvironmentFilter{ApplicationUUID: app.UUID}, Page{Limit: 10}); count != 0 {
+		t.Fatalf("%d environments left", count)
+	}
+	if repo, _ = fixture.store.LoadRepository(ctx, repo.UUID); repo.ApplicationUUID != "" {
+		t.Fatalf("repository still used: %+v", repo)
+	}
+	if err := fixture.store.DeleteRepository(ctx, fixture.ada, repo.UUID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigrateApplicationRepository(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	err := fixture.store.Seed(ctx, func(tx *SeedTx) error {
+		_, err1 := tx.EnsureEnvironment(fixture.acmeApp, "test", "develop")
+		_, err2 := tx.EnsureEnvironment(fixture.acmeApp, "live", "main")
+		return errors.Join(err1, err2)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := verified(t, fixture)
+	if _, err := fixture.store.MigrateApplicationRepository(ctx, fixture.grace, fixture.acmeApp, repo.UUID, "x", allow); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Grace migrates Ada's application: error %v", err)
+	}
+	var appSeen string
+	app, err := fixture.store.MigrateApplicationRepository(ctx, fixture.ada, fixture.acmeApp, repo.UUID, "release",
+		func(_ Repository, app string) error { appSeen = app; return nil })
+	if err != nil || appSeen != fixture.acmeApp || app.RepositoryUUID == nil || *app.RepositoryUUID != repo.UUID || app.Branch != "release" {
+		t.Fatalf("migrated %+v (rule saw %q), %v", app, appSeen, err)
+	}
+	envs, _, _ := fixture.store.ListEnvironments(ctx, fixture.ada, EnvironmentFilter{ApplicationUUID: fixture.acmeApp}, Page{Limit: 10})
+	if len(envs) != 2 || envs[0].Branch != "release" || envs[1].Branch != "main" {
+		t.Fatalf("environments %+v: want test on release, live on main", envs)
+	}
+	// The last clone check read main, not release: no origin head yet.
+	if state, _ := fixture.store.SyncState(ctx, repo.UUID); state.OriginHead != "" {
+		t.Fatalf("sync state %+v", state)
+	}
+	// Another application cannot take it (and another organisation's is not Ada's to migrate).
+	if _, err := fixture.store.MigrateApplicationRepository(ctx, fixture.ada, fixture.globexApp, repo.UUID, "main", allow); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Ada migrates Globex's application: error %v", err)
+	}
+	second, err := fixture.store.CreateApplication(ctx, NewApplication{OrganisationUUID: fixture.acmeOrg, Slug: "acme-two", Name: "Two",
+		PlanGroupUUID: fixture.planGroup, RegionUUID: fixture.regions[0], Branch: "main"}, allow)
+	if err != nil || second.RepositoryUUID != nil {
+		t.Fatalf("created %+v, %v", second, err)
+	}
+	if _, err := fixture.store.MigrateApplicationRepository(ctx, fixture.ada, second.UUID, repo.UUID, "main", allow); !errors.Is(err, ErrConflict) {
+		t.Fatalf("a second application takes the repository: error %v, want ErrConflict", err)
+	}
+}
+
+func TestCatalogues(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	groups, count, err := fixture.store.ListPlanGroups(ctx, Page{Limit: 10})
+	if err != nil || count != 1 || groups[0].Name != "Pro" || len(groups[0].RegionUUIDs) != 2 ||
+		groups[0].RegionUUIDs[0] != fixture.regions[1] || groups[0].RegionUUIDs[1] != fixture.regions[0] {
+		t.Fatalf("plan groups %+v, %v: want Pro with its regions in their order", groups, err)
+	}
+	if group, err := fixture.store.GetPlanGroup(ctx, fixture.planGroup); err != nil || group.Name != "Pro" {
+		t.Fatalf("plan group %+v, %v", group, err)
+	}
+	regions, count, err := fixture.store.ListRegions(ctx, Page{Limit: 10})
+	if err != nil || count != 2 || regions[0].Name != "eu-central" {
+		t.Fatalf("regions %+v, %v", regions, err)
+	}
+	if _, err := fixture.store.GetRegion(ctx, fixture.planGroup); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a plan group's uuid as a region: error %v", err)
+	}
+	if _, count, err := fixture.store.ListAppTemplates(ctx, Page{Limit: 10}); err != nil || count != 0 {
+		t.Fatalf("%d templates, %v", count, err)
+	}
+	orgs, count, err := fixture.store.ListOrganisations(ctx, fixture.ada, Page{Limit: 10})
+	if err != nil || count != 1 || orgs[0].UUID != fixture.acmeOrg || orgs[0].Name != "Acme" {
+		t.Fatalf("Ada's organisations %+v, %v", orgs, err)
 	}
 }

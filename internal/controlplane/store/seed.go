@@ -82,9 +82,10 @@ func (t *SeedTx) EnsureToken(userUUID, token string) error {
 }
 
 // EnsureApplication returns the uuid of the application with this slug; its
-// name is only set when it is created. ErrConflict if the slug belongs to
+// name, plan group and region are only set when it is created (on Divio's
+// own Git server, following main). ErrConflict if the slug belongs to
 // another organisation's application.
-func (t *SeedTx) EnsureApplication(organisationUUID, slug, name string) (string, error) {
+func (t *SeedTx) EnsureApplication(organisationUUID, slug, name, planGroupUUID, regionUUID string) (string, error) {
 	var id, owner string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT uuid, organisation_uuid FROM applications WHERE slug = ?`, slug).Scan(&id, &owner)
 	if err == nil {
@@ -97,9 +98,66 @@ func (t *SeedTx) EnsureApplication(organisationUUID, slug, name string) (string,
 		return "", err
 	}
 	id = uuid.NewString()
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO applications (uuid, organisation_uuid, slug, name, created_at) VALUES (?, ?, ?, ?, ?)`,
-		id, organisationUUID, slug, name, t.now)
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO applications
+		(uuid, organisation_uuid, slug, name, plan_group_uuid, region_uuid, branch, created_at) VALUES (?, ?, ?, ?, ?, ?, 'main', ?)`,
+		id, organisationUUID, slug, name, planGroupUUID, regionUUID, t.now)
 	return id, err
+}
+
+// EnsureRegion returns the uuid of the region with this name.
+func (t *SeedTx) EnsureRegion(name string) (string, error) {
+	return t.ensure(`SELECT uuid FROM regions WHERE name = ?`, []any{name},
+		`INSERT INTO regions (uuid, name, created_at) VALUES (?, ?, ?)`, name, t.now)
+}
+
+// EnsurePlanGroup returns the uuid of the plan group with this name; its
+// regions (by uuid, in order) are only set when it is created.
+func (t *SeedTx) EnsurePlanGroup(name string, regionUUIDs []string) (string, error) {
+	var id string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT uuid FROM plan_groups WHERE name = ?`, name).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	id = uuid.NewString()
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO plan_groups (uuid, name, created_at) VALUES (?, ?, ?)`, id, name, t.now); err != nil {
+		return "", err
+	}
+	for position, region := range regionUUIDs {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO plan_group_regions (plan_group_uuid, region_uuid, position) VALUES (?, ?, ?)`,
+			id, region, position); err != nil {
+			return "", err
+		}
+	}
+	return id, nil
+}
+
+// EnsureAppTemplate returns the uuid of the application template with this
+// name; its URL is only set when it is created.
+func (t *SeedTx) EnsureAppTemplate(name, url string) (string, error) {
+	return t.ensure(`SELECT uuid FROM app_templates WHERE name = ?`, []any{name},
+		`INSERT INTO app_templates (uuid, name, url, created_at) VALUES (?, ?, ?, ?)`, name, url, t.now)
+}
+
+// PlanGroupByName returns the plan group with this name; "" for the first
+// one there is (in creation order). ErrNotFound if there is none.
+func (t *SeedTx) PlanGroupByName(name string) (PlanGroup, error) {
+	q := planGroupQuery()
+	if name == "" {
+		q.where("p.id = (SELECT MIN(id) FROM plan_groups)")
+	} else {
+		q.where("p.name = ?", name)
+	}
+	return queryOne(t.ctx, t.tx, q, scanPlanGroup)
+}
+
+// RegionByName returns the region with this name. ErrNotFound if there is none.
+func (t *SeedTx) RegionByName(name string) (Region, error) {
+	q := regionQuery()
+	q.where("g.name = ?", name)
+	return queryOne(t.ctx, t.tx, q, scanRegion)
 }
 
 // EnsureEnvironment returns the uuid of the application's environment with

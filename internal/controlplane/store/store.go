@@ -25,10 +25,10 @@ var (
 	// ErrInUse means another object still refers to the one being deleted.
 	ErrInUse = errors.New("store: in use")
 	// ErrConflict means a unique name (slug, email, token) already belongs to
-	// another object, or an application already has a repository binding.
+	// another object, or an application already has a webhook.
 	ErrConflict = errors.New("store: conflict")
 	// ErrMissingReference means an object that a write refers to (such as
-	// a binding's deploy key) no longer exists.
+	// a webhook's application) no longer exists.
 	ErrMissingReference = errors.New("store: a referenced object does not exist")
 	// ErrWrongKey means the encryption key is not the one the database was created with.
 	ErrWrongKey = errors.New("store: encryption key does not match the database")

@@ -33,13 +33,16 @@ func openTestStore(t *testing.T, path string, box *sealbox.Box) *Store {
 	return s
 }
 
-// seeded is a store with two organisations, each with one member and one application.
+// seeded is a store with two organisations, each with one member and one
+// application, and a plan group with two regions.
 type seeded struct {
 	store              *Store
 	path               string
 	ada, grace         string // user uuids
 	acmeApp, globexApp string // application uuids
 	acmeOrg, globexOrg string
+	planGroup          string
+	regions            [2]string
 }
 
 func newSeeded(t *testing.T) seeded {
@@ -60,8 +63,11 @@ func newSeeded(t *testing.T) seeded {
 			tx.EnsureMembership(fixture.acmeOrg, fixture.ada),
 			tx.EnsureMembership(fixture.globexOrg, fixture.grace),
 			tx.EnsureToken(fixture.ada, "ada-token"))
-		fixture.acmeApp = must(tx.EnsureApplication(fixture.acmeOrg, "acme-web", "100% Acme"))
-		fixture.globexApp = must(tx.EnsureApplication(fixture.globexOrg, "globex-web", "Globex"))
+		fixture.regions[0] = must(tx.EnsureRegion("eu-central"))
+		fixture.regions[1] = must(tx.EnsureRegion("us-east"))
+		fixture.planGroup = must(tx.EnsurePlanGroup("Pro", []string{fixture.regions[1], fixture.regions[0]}))
+		fixture.acmeApp = must(tx.EnsureApplication(fixture.acmeOrg, "acme-web", "100% Acme", fixture.planGroup, fixture.regions[0]))
+		fixture.globexApp = must(tx.EnsureApplication(fixture.globexOrg, "globex-web", "Globex", fixture.planGroup, fixture.regions[1]))
 		return err
 	})
 	if err != nil {
@@ -124,7 +130,7 @@ func TestOpenChecksTheKey(t *testing.T) {
 		t.Fatalf("error %v, want ErrWrongKey", err)
 	}
 	keyless := openTestStore(t, fixture.path, nil)
-	if _, err := keyless.CreateDeployKey(context.Background(), NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: generate(t)}); !errors.Is(err, ErrNoKey) {
+	if _, err := keyless.CreateRepository(context.Background(), sshRepository(fixture.acmeOrg, generate(t))); !errors.Is(err, ErrNoKey) {
 		t.Fatalf("create without a key: error %v, want ErrNoKey", err)
 	}
 }
@@ -164,65 +170,63 @@ func TestVisibilityFollowsMembership(t *testing.T) {
 	if err != nil || count != 1 || apps[0].Name != "100% Acme" {
 		t.Fatalf("search for %%: %+v (%d, %v)", apps, count, err)
 	}
-	key, err := fixture.store.CreateDeployKey(ctx, NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: generate(t)})
+	repo, err := fixture.store.CreateRepository(ctx, sshRepository(fixture.acmeOrg, generate(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fixture.store.DeleteDeployKey(ctx, fixture.grace, key.UUID); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Grace deletes Ada's key: error %v, want ErrNotFound", err)
+	if err := fixture.store.DeleteRepository(ctx, fixture.grace, repo.UUID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Grace deletes Ada's repository: error %v, want ErrNotFound", err)
 	}
-	if _, err := fixture.store.GetDeployKey(ctx, fixture.ada, key.UUID); err != nil {
-		t.Fatalf("Ada's key is gone after Grace's attempt: %v", err)
+	if _, err := fixture.store.GetRepository(ctx, fixture.grace, repo.UUID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Grace reads Ada's repository: error %v, want ErrNotFound", err)
+	}
+	if _, _, err := fixture.store.CheckRepository(ctx, fixture.grace, repo.UUID, "main", true); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Grace checks Ada's repository: error %v, want ErrNotFound", err)
+	}
+	if _, count, err := fixture.store.ListRepositories(ctx, fixture.grace, RepositoryFilter{}, Page{Limit: 10}); err != nil || count != 0 {
+		t.Fatalf("Grace lists %d repositories (%v)", count, err)
+	}
+	if _, err := fixture.store.GetRepository(ctx, fixture.ada, repo.UUID); err != nil {
+		t.Fatalf("Ada's repository is gone after Grace's attempts: %v", err)
+	}
+	if err := fixture.store.DeleteApplication(ctx, fixture.grace, fixture.acmeApp); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Grace deletes Ada's application: error %v, want ErrNotFound", err)
+	}
+	if _, err := fixture.store.GetOrganisation(ctx, fixture.ada, fixture.globexOrg); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Ada reads Globex: error %v, want ErrNotFound", err)
 	}
 }
 
-func TestDeployKeyPrivateKeyIsSealedUnderItsUUID(t *testing.T) {
+func TestPrivateKeyIsSealedUnderTheRepository(t *testing.T) {
 	fixture := newSeeded(t)
 	ctx := context.Background()
 	pair := generate(t)
-	key, err := fixture.store.CreateDeployKey(ctx, NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: pair})
+	repo, err := fixture.store.CreateRepository(ctx, sshRepository(fixture.acmeOrg, pair))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if key.CreatedAt != testTime || key.KeyType != sshkey.ED25519 || key.PublicKey != pair.AuthorizedKey {
-		t.Fatalf("created %+v", key)
+	if repo.CreatedAt != testTime || repo.KeyType != sshkey.ED25519 || repo.PublicKey != pair.AuthorizedKey ||
+		repo.KeyFingerprint != pair.FingerprintSHA256 || repo.State != "" || repo.Generation != 0 {
+		t.Fatalf("created %+v", repo)
 	}
-	private, err := fixture.store.DeployKeyPrivateKey(ctx, key.UUID)
+	private, err := fixture.store.RepositoryPrivateKey(ctx, repo.UUID)
 	if err != nil || !bytes.Equal(private, pair.PrivateKeyPEM) {
-		t.Fatalf("DeployKeyPrivateKey: %v", err)
+		t.Fatalf("RepositoryPrivateKey: %v", err)
+	}
+	if _, err := fixture.store.RepositoryHTTPSPassword(ctx, repo.UUID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the HTTPS password of an ssh repository: error %v, want ErrNotFound", err)
 	}
 	// A sealed value moved to another row does not open there.
-	other, err := fixture.store.CreateDeployKey(ctx, NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: generate(t)})
+	other, err := fixture.store.CreateRepository(ctx, sshRepository(fixture.acmeOrg, generate(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fixture.store.db.Exec(`UPDATE deploy_keys SET private_key_sealed =
-		(SELECT private_key_sealed FROM deploy_keys WHERE uuid = ?) WHERE uuid = ?`, key.UUID, other.UUID); err != nil {
+	if _, err := fixture.store.db.Exec(`UPDATE repositories SET private_key_sealed =
+		(SELECT private_key_sealed FROM repositories WHERE uuid = ?) WHERE uuid = ?`, repo.UUID, other.UUID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fixture.store.DeployKeyPrivateKey(ctx, other.UUID); !errors.Is(err, sealbox.ErrOpen) {
+	if _, err := fixture.store.RepositoryPrivateKey(ctx, other.UUID); !errors.Is(err, sealbox.ErrOpen) {
 		t.Fatalf("a swapped sealed key opened: error %v", err)
-	}
-}
-
-func TestDeleteDeployKeyInUse(t *testing.T) {
-	fixture := newSeeded(t)
-	ctx := context.Background()
-	key, err := fixture.store.CreateDeployKey(ctx, NewDeployKey{ApplicationUUID: fixture.acmeApp, Pair: generate(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fixture.store.db.Exec(`CREATE TABLE refs (k TEXT REFERENCES deploy_keys (uuid)); INSERT INTO refs VALUES ('` + key.UUID + `')`); err != nil {
-		t.Fatal(err)
-	}
-	if err := fixture.store.DeleteDeployKey(ctx, fixture.ada, key.UUID); !errors.Is(err, ErrInUse) {
-		t.Fatalf("error %v, want ErrInUse", err)
-	}
-	if _, err := fixture.store.db.Exec(`DELETE FROM refs`); err != nil {
-		t.Fatal(err)
-	}
-	if err := fixture.store.DeleteDeployKey(ctx, fixture.ada, key.UUID); err != nil {
-		t.Fatalf("delete once unreferenced: %v", err)
 	}
 }
 
@@ -265,8 +269,12 @@ func TestSeedEnsuresOnce(t *testing.T) {
 		if err := tx.EnsureToken(fixture.grace, "ada-token"); !errors.Is(err, ErrConflict) {
 			t.Errorf("EnsureToken with Ada's token for Grace: error %v, want ErrConflict", err)
 		}
-		if _, err := tx.EnsureApplication(fixture.acmeOrg, "globex-web", "x"); !errors.Is(err, ErrConflict) {
+		if _, err := tx.EnsureApplication(fixture.acmeOrg, "globex-web", "x", fixture.planGroup, fixture.regions[0]); !errors.Is(err, ErrConflict) {
 			t.Errorf("EnsureApplication with Globex's slug: error %v, want ErrConflict", err)
+		}
+		group, err := tx.EnsurePlanGroup("Pro", nil) // exists: its regions stay
+		if err != nil || group != fixture.planGroup {
+			t.Errorf("EnsurePlanGroup: %s, %v; want %s", group, err, fixture.planGroup)
 		}
 		first, err1 := tx.EnsureEnvironment(fixture.acmeApp, "test", "main")
 		second, err2 := tx.EnsureEnvironment(fixture.acmeApp, "test", "other")

@@ -12,8 +12,9 @@ import (
 // error code.
 const SyncSuccess = "success"
 
-// SyncState is how the platform's copy of a binding's branch compares with
-// the remote's. Empty strings and zero times stand for absent values.
+// SyncState is how the platform's copy of the branch an application
+// follows in its repository compares with the remote's. Empty strings and
+// zero times stand for absent values.
 type SyncState struct {
 	// OriginHead is the remote branch's head as last seen (by an access
 	// check, a pull, or a delivery's payload), at OriginHeadSeenAt.
@@ -35,8 +36,8 @@ type SyncState struct {
 
 // SyncOutcome is the result of a pull, as FinishSync stores it.
 type SyncOutcome struct {
-	// Branch and DSN are the binding's settings the pull used: heads are
-	// only stored if they are still the binding's.
+	// Branch and DSN are what the pull used (the application's branch, the
+	// repository's clone URL): heads are only stored if they still are.
 	Branch, DSN string
 	Result      string // SyncSuccess or an error code
 	Message     string // what went wrong; "" on success
@@ -52,7 +53,7 @@ type SyncOutcome struct {
 	Served int64
 }
 
-// SyncState returns the sync state of a binding; the zero state when
+// SyncState returns the sync state of a repository; the zero state when
 // nothing has been recorded yet. The caller checks visibility.
 func (s *Store) SyncState(ctx context.Context, repositoryUUID string) (SyncState, error) {
 	var st SyncState
@@ -90,19 +91,22 @@ func upsertOriginHead(ctx context.Context, db execer, repositoryUUID, head strin
 	return err
 }
 
-// FinishSync stores the outcome of a pull of a binding.
+// FinishSync stores the outcome of a pull of a repository.
 func (s *Store) FinishSync(ctx context.Context, repositoryUUID string, o SyncOutcome) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var branch, dsn string
-		err := tx.QueryRowContext(ctx, `SELECT branch, dsn FROM repositories WHERE uuid = ?`, repositoryUUID).Scan(&branch, &dsn)
+		var branch sql.NullString
+		var dsn string
+		err := tx.QueryRowContext(ctx, `SELECT a.branch, r.dsn FROM repositories r
+			LEFT JOIN applications a ON a.repository_uuid = r.uuid WHERE r.uuid = ?`, repositoryUUID).Scan(&branch, &dsn)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		// Heads of another branch or remote than the binding's now would mislead.
-		current := branch == o.Branch && dsn == o.DSN
+		// Heads of another branch or remote than the one the repository's
+		// application now follows would mislead.
+		current := branch.Valid && branch.String == o.Branch && dsn == o.DSN
 		originHead, platformHead := nullIfEmpty(o.OriginHead), nullIfEmpty(o.PlatformHead)
 		if !current {
 			originHead, platformHead = sql.NullString{}, sql.NullString{}
@@ -133,7 +137,7 @@ func (s *Store) FinishSync(ctx context.Context, repositoryUUID string, o SyncOut
 		if err != nil || !platformHead.Valid {
 			return err
 		}
-		// The binding's last_commit is "the commit last pulled": a pull moves it too.
+		// The repository's last_commit is "the commit last seen": a pull moves it too.
 		_, err = tx.ExecContext(ctx, `UPDATE repositories SET last_commit = ? WHERE uuid = ?`, platformHead, repositoryUUID)
 		return err
 	})
@@ -146,8 +150,8 @@ func (s *Store) FinishSync(ctx context.Context, repositoryUUID string, o SyncOut
 	return nil
 }
 
-// PendingPulls returns the bindings whose deliveries asked for a pull that
-// no pull has served yet, oldest binding first: the pulls a restarted
+// PendingPulls returns the repositories whose deliveries asked for a pull that
+// no pull has served yet, oldest repository first: the pulls a restarted
 // control plane still owes.
 func (s *Store) PendingPulls(ctx context.Context) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT ps.repository_uuid FROM repository_sync ps
@@ -169,4 +173,15 @@ func (s *Store) PendingPulls(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("store: pending pulls: %w", err)
 	}
 	return ids, nil
+}
+
+// resetSync starts the sync state of a repository afresh for an
+// application that now follows branch there: the last clone check's head
+// is the origin head as last seen if that check read the same branch.
+func resetSync(ctx context.Context, tx *sql.Tx, repositoryUUID, branch string) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO repository_sync (repository_uuid, origin_head, origin_head_seen_at)
+		SELECT uuid, CASE WHEN state = 'CLONED' AND branch = ? THEN last_commit END,
+			CASE WHEN state = 'CLONED' AND branch = ? AND last_commit IS NOT NULL THEN checked_at END
+		FROM repositories WHERE uuid = ?`, branch, branch, repositoryUUID)
+	return err
 }

@@ -32,12 +32,12 @@ const (
 // deliveryRetention is how long a delivery id is remembered for replay detection.
 const deliveryRetention = 30 * 24 * time.Hour
 
-// Webhook is the webhook of an application's binding, with its secret and
+// Webhook is the webhook of an application (and so of its repository), with its secret and
 // URL token unsealed: callers answer them only to the webhook's users.
 type Webhook struct {
 	UUID             string
 	ApplicationUUID  string
-	RepositoryUUID   string
+	RepositoryUUID   string // the application's repository
 	OrganisationUUID string
 	Type             WebhookType
 	Secret           string // "" for bitbucket
@@ -53,7 +53,6 @@ type Webhook struct {
 // NewWebhook is what CreateWebhook stores.
 type NewWebhook struct {
 	ApplicationUUID string
-	RepositoryUUID  string
 	Type            WebhookType
 	Secret          string // "" for bitbucket
 	SecretChosen    bool
@@ -91,7 +90,7 @@ func webhookTokenData(webhookUUID string) []byte  { return []byte(webhookUUID + 
 // control plane's own work (receiving deliveries).
 func anyWebhookQuery() selectQuery {
 	return selectQuery{
-		columns: `w.uuid, w.application_uuid, w.repository_uuid, a.organisation_uuid, w.type, w.secret_sealed, w.secret_chosen, w.token_sealed,
+		columns: `w.uuid, w.application_uuid, COALESCE(a.repository_uuid, ''), a.organisation_uuid, w.type, w.secret_sealed, w.secret_chosen, w.token_sealed,
 			w.created_at, w.rotated_at, w.last_delivery_at, w.last_delivery_result`,
 		from:  "webhooks w JOIN applications a ON a.uuid = w.application_uuid",
 		order: "w.id",
@@ -158,10 +157,10 @@ func (s *Store) sealWebhookSecret(webhookUUID, secret string) ([]byte, error) {
 	return s.box.Seal([]byte(secret), webhookSecretData(webhookUUID))
 }
 
-// CreateWebhook stores a webhook for an application's binding. ErrConflict
-// if the application already has one; ErrMissingReference if the
-// application or binding is gone. The caller checks that the user may use
-// the application and that the binding is the application's.
+// CreateWebhook stores a webhook for an application with a repository.
+// ErrConflict if the application already has one; ErrMissingReference if
+// the application is gone. The caller checks that the user may use the
+// application and that it has a repository.
 func (s *Store) CreateWebhook(ctx context.Context, n NewWebhook) (Webhook, error) {
 	if s.box == nil {
 		return Webhook{}, ErrNoKey
@@ -177,9 +176,9 @@ func (s *Store) CreateWebhook(ctx context.Context, n NewWebhook) (Webhook, error
 	}
 	now := timestamp(s.now())
 	_, err = s.db.ExecContext(ctx, `INSERT INTO webhooks
-		(uuid, application_uuid, repository_uuid, type, secret_sealed, secret_chosen, token_sha256, token_sealed, created_at, rotated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, n.ApplicationUUID, n.RepositoryUUID, string(n.Type), nullBlob(secret), n.SecretChosen, TokenSHA256(n.Token), token, now, now)
+		(uuid, application_uuid, type, secret_sealed, secret_chosen, token_sha256, token_sealed, created_at, rotated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, n.ApplicationUUID, string(n.Type), nullBlob(secret), n.SecretChosen, TokenSHA256(n.Token), token, now, now)
 	switch {
 	case isUniqueViolation(err):
 		return Webhook{}, ErrConflict

@@ -10,23 +10,31 @@ import (
 	"time"
 )
 
+// bound is a verified repository that Acme's application uses, following main.
+func bound(t *testing.T, fixture seeded) Repository {
+	t.Helper()
+	repo := verified(t, fixture)
+	if _, err := fixture.store.MigrateApplicationRepository(context.Background(), fixture.ada, fixture.acmeApp, repo.UUID, "main", allow); err != nil {
+		t.Fatal(err)
+	}
+	return repo
+}
+
 func TestWebhookSecretsAreSealedAtRest(t *testing.T) {
 	fixture := newSeeded(t)
 	ctx := context.Background()
-	repo, err := fixture.store.CreateRepository(ctx, NewRepository{ApplicationUUID: fixture.acmeApp, NewDeployKey: generate(t), Settings: sshSettings("")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	repo := bound(t, fixture)
 	const secret, token = "plain-secret-0123456789abcdef", "plain-token-Zm9vYmFyYmF6cXV4"
-	hook, err := fixture.store.CreateWebhook(ctx, NewWebhook{ApplicationUUID: fixture.acmeApp, RepositoryUUID: repo.UUID,
+	hook, err := fixture.store.CreateWebhook(ctx, NewWebhook{ApplicationUUID: fixture.acmeApp,
 		Type: WebhookGitHub, Secret: secret, Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hook.Secret != secret || hook.Token != token || hook.OrganisationUUID != fixture.acmeOrg || !hook.RotatedAt.Equal(hook.CreatedAt) {
+	if hook.Secret != secret || hook.Token != token || hook.OrganisationUUID != fixture.acmeOrg || hook.RepositoryUUID != repo.UUID ||
+		!hook.RotatedAt.Equal(hook.CreatedAt) {
 		t.Fatalf("created %+v", hook)
 	}
-	if _, err := fixture.store.CreateWebhook(ctx, NewWebhook{ApplicationUUID: fixture.acmeApp, RepositoryUUID: repo.UUID,
+	if _, err := fixture.store.CreateWebhook(ctx, NewWebhook{ApplicationUUID: fixture.acmeApp,
 		Type: WebhookBitbucket, Token: "another-token"}); !errors.Is(err, ErrConflict) {
 		t.Fatalf("second webhook: error %v, want ErrConflict", err)
 	}
@@ -58,11 +66,8 @@ func TestWebhookSecretsAreSealedAtRest(t *testing.T) {
 func TestRecordDeliveryOncePerID(t *testing.T) {
 	fixture := newSeeded(t)
 	ctx := context.Background()
-	repo, err := fixture.store.CreateRepository(ctx, NewRepository{ApplicationUUID: fixture.acmeApp, NewDeployKey: generate(t), Settings: sshSettings("")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hook, err := fixture.store.CreateWebhook(ctx, NewWebhook{ApplicationUUID: fixture.acmeApp, RepositoryUUID: repo.UUID,
+	repo := bound(t, fixture)
+	hook, err := fixture.store.CreateWebhook(ctx, NewWebhook{ApplicationUUID: fixture.acmeApp,
 		Type: WebhookBitbucket, Token: "token"})
 	if err != nil {
 		t.Fatal(err)

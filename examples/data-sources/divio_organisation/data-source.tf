@@ -1,0 +1,3 @@
+data "divio_organisation" "acme" {
+  name = "Acme"
+}

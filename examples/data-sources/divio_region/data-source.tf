@@ -1,0 +1,3 @@
+data "divio_region" "eu" {
+  name = "eu-central"
+}

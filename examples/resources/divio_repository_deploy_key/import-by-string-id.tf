@@ -1,4 +1,0 @@
-import {
-  to = divio_repository_deploy_key.web
-  id = "0b6f8a2e-7a35-4a8f-9d4e-3c1c2b6f1e55"
-}

@@ -1,0 +1,2 @@
+# A verification is imported by its repository's UUID.
+terraform import divio_repository_verification.site 4a3b8f2e-0c4d-4c55-9d7f-2b1f0c9e8a11

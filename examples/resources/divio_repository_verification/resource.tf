@@ -1,0 +1,14 @@
+resource "divio_repository_verification" "site" {
+  repository = divio_repository.site.id
+  branch     = "main"
+  migrate    = false # a new application: main holds only LICENSE, README or README.rst
+
+  # Verify again when the deploy key on the Git host is replaced.
+  triggers = {
+    deploy_key = github_repository_deploy_key.divio.id
+  }
+
+  timeouts {
+    create = "5m"
+  }
+}

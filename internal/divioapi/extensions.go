@@ -1,0 +1,89 @@
+package divioapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// extensionsPath is the discovery document the reference control plane
+// serves; api.divio.com answers 404 there, which means "no extensions".
+const extensionsPath = "/extensions/v1/"
+
+// Extension names: what a server offers beyond Divio's public API.
+const (
+	ExtIdempotencyKeys      = "idempotency_keys"
+	ExtRepositoryDetails    = "repository_details"
+	ExtRepositoryList       = "repository_list"
+	ExtRepositoryDeletion   = "repository_deletion"
+	ExtApplicationDeletion  = "application_deletion"
+	ExtApplicationMigration = "application_migration"
+	ExtTrackingBranches     = "tracking_branches"
+	ExtWebhooks             = "webhooks"
+	ExtSyncStatus           = "sync_status"
+	ExtRepositoryUpdate     = "repository_update"
+	ExtResetToOrigin        = "reset_to_origin"
+)
+
+// Extensions is the set of extensions a server offers.
+type Extensions map[string]bool
+
+// Has reports whether the server offers the extension.
+func (e Extensions) Has(name string) bool { return e[name] }
+
+// extensionState is what a client learned by discovery, once.
+type extensionState struct {
+	mu       sync.Mutex
+	known    Extensions // nil until discovered
+	disabled bool       // Config.DisableExtensions
+}
+
+// Extensions returns the extensions the server offers, asking it once per
+// client (one request per provider run); later calls answer from memory.
+// With Config.DisableExtensions it asks nothing and answers none.
+func (c *Client) Extensions(ctx context.Context) (Extensions, error) {
+	c.ext.mu.Lock()
+	defer c.ext.mu.Unlock()
+	if c.ext.known != nil {
+		return c.ext.known, nil
+	}
+	found := Extensions{}
+	if !c.ext.disabled {
+		var doc struct {
+			Extensions []string `json:"extensions"`
+		}
+		err := c.Do(ctx, http.MethodGet, extensionsPath, nil, nil, &doc)
+		if err != nil && !IsNotFound(err) {
+			return nil, err
+		}
+		for _, name := range doc.Extensions {
+			found[name] = true
+		}
+	}
+	c.ext.known = found
+	return found, nil
+}
+
+// honoursIdempotencyKeys reports whether a POST may be repeated: only when
+// discovery said the server recognises a repeat by its Idempotency-Key.
+// Before discovery (and without it) the answer is no.
+func (c *Client) honoursIdempotencyKeys() bool {
+	c.ext.mu.Lock()
+	defer c.ext.mu.Unlock()
+	return c.ext.known.Has(ExtIdempotencyKeys)
+}
+
+// ErrOutcomeUnknown wraps the error of a request that may have reached the
+// server but whose answer was lost, and that could not be repeated safely:
+// a create may or may not have happened.
+var ErrOutcomeUnknown = errors.New("the request may have been carried out: its answer was lost")
+
+// neverSent reports a connection error that proves the request never
+// reached the server (it could not even connect), so that repeating it
+// cannot act twice.
+func neverSent(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
+}

@@ -1,0 +1,85 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+)
+
+// ApplicationModel is the state of the divio_application resource.
+type ApplicationModel struct {
+	ID                 types.String `tfsdk:"id"`
+	Name               types.String `tfsdk:"name"`
+	Slug               types.String `tfsdk:"slug"`
+	Organisation       types.String `tfsdk:"organisation"`
+	PlanGroup          types.String `tfsdk:"plan_group"`
+	Region             types.String `tfsdk:"region"`
+	AppTemplate        types.String `tfsdk:"app_template"`
+	Repository         types.String `tfsdk:"repository"`
+	Branch             types.String `tfsdk:"branch"`
+	DeletionProtection types.Bool   `tfsdk:"deletion_protection"`
+}
+
+// ApplicationIdentity identifies an application by its UUID.
+type ApplicationIdentity struct {
+	ID types.String `tfsdk:"id"`
+}
+
+// createRequest is the public POST body for the model.
+func (m *ApplicationModel) createRequest() divioapi.CreateApplicationRequest {
+	return divioapi.CreateApplicationRequest{
+		Name:         m.Name.ValueString(),
+		Slug:         m.Slug.ValueString(),
+		Organisation: m.Organisation.ValueString(),
+		PlanGroup:    m.PlanGroup.ValueString(),
+		Region:       m.Region.ValueString(),
+		AppTemplate:  m.AppTemplate.ValueStringPointer(),
+		Repository:   m.Repository.ValueStringPointer(),
+		Branch:       m.Branch.ValueStringPointer(),
+	}
+}
+
+// fromAPI copies the application into the model. Divio's public API is
+// only known to answer uuid, slug, name, organisation and repository; the
+// rest is kept from the model (the plan or prior state) unless the answer
+// carries it.
+func (m *ApplicationModel) fromAPI(app *divioapi.Application) {
+	m.ID = types.StringValue(app.UUID)
+	m.Name = types.StringValue(app.Name)
+	m.Slug = types.StringValue(app.Slug)
+	m.Organisation = types.StringValue(app.Organisation)
+	m.Repository = types.StringPointerValue(app.Repository)
+	for _, f := range []struct {
+		field *types.String
+		value *string
+	}{{&m.PlanGroup, app.PlanGroup}, {&m.Region, app.Region}, {&m.AppTemplate, app.AppTemplate}, {&m.Branch, app.Branch}} {
+		if f.value != nil {
+			*f.field = types.StringValue(*f.value)
+		} else if f.field.IsUnknown() {
+			*f.field = types.StringNull()
+		}
+	}
+	if app.Repository == nil {
+		m.Branch = types.StringNull()
+	}
+	if m.DeletionProtection.IsNull() || m.DeletionProtection.IsUnknown() {
+		m.DeletionProtection = types.BoolValue(true)
+	}
+}
+
+// movesRepository reports whether applying m over state changes the
+// application's repository or branch: a migration.
+func (m *ApplicationModel) movesRepository(state *ApplicationModel) bool {
+	return !m.Repository.Equal(state.Repository) || (!m.Branch.IsUnknown() && !m.Branch.Equal(state.Branch))
+}
+
+// replaces reports whether applying m over state replaces the application
+// (the attributes marked so in the schema; after an import only slug and
+// organisation, the others being adopted).
+func (m *ApplicationModel) replaces(state *ApplicationModel, imported bool) bool {
+	changed := func(plan, prior types.String) bool { return !plan.IsUnknown() && !plan.Equal(prior) }
+	if changed(m.Slug, state.Slug) || changed(m.Organisation, state.Organisation) {
+		return true
+	}
+	return !imported && (changed(m.PlanGroup, state.PlanGroup) || changed(m.Region, state.Region) || changed(m.AppTemplate, state.AppTemplate))
+}

@@ -1,0 +1,191 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/validators"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*ApplicationRepositoryResource)(nil)
+	_ resource.ResourceWithImportState = (*ApplicationRepositoryResource)(nil)
+	_ resource.ResourceWithIdentity    = (*ApplicationRepositoryResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*ApplicationRepositoryResource)(nil)
+)
+
+func NewApplicationRepositoryResource() resource.Resource { return &ApplicationRepositoryResource{} }
+
+// ApplicationRepositoryResource moves an existing application to an
+// external repository: the Control Panel's "Migrate to external
+// repository", an extension of Divio's public API.
+type ApplicationRepositoryResource struct {
+	client *divioapi.Client
+}
+
+// ApplicationRepositoryModel is the resource's state.
+type ApplicationRepositoryModel struct {
+	Application types.String `tfsdk:"application"`
+	Repository  types.String `tfsdk:"repository"`
+	Branch      types.String `tfsdk:"branch"`
+	Migrate     types.Bool   `tfsdk:"migrate"`
+}
+
+// ApplicationRepositoryIdentity identifies the resource by its application.
+type ApplicationRepositoryIdentity struct {
+	Application types.String `tfsdk:"application"`
+}
+
+func (r *ApplicationRepositoryResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_application_repository"
+}
+
+func (r *ApplicationRepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Moves an existing application (one on Divio's own Git server, or already on an external " +
+			"repository) to an external repository: the Control Panel's **Migrate to external repository**. Create " +
+			"verifies the repository (as `divio_repository_verification` does, with `migrate`) and then migrates. " +
+			"**Extension**: needs a server with `application_migration` (refused at plan time otherwise; migrate in " +
+			"the Control Panel instead). Push your branches to the repository first. Destroy only stops managing it: " +
+			"an application cannot return to Divio's own Git server.",
+		Attributes: map[string]schema.Attribute{
+			"application": schema.StringAttribute{
+				MarkdownDescription: "UUID of the application to migrate.",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{validators.UUID()},
+			},
+			"repository": schema.StringAttribute{
+				MarkdownDescription: "UUID of the `divio_repository` to move to. A change migrates again.",
+				Required:            true,
+				Validators:          []validator.String{validators.UUID()},
+			},
+			"branch": schema.StringAttribute{
+				MarkdownDescription: "Branch the application tracks (default `main`); it must exist at the remote. A change migrates again.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString("main"),
+				Validators:          []validator.String{validators.BranchName()},
+			},
+			"migrate": schema.BoolAttribute{
+				MarkdownDescription: "Verify as a migration (default `true`): the branch may hold any code. `false` checks " +
+					"it as for a new application (only `LICENSE`, `README`, `README.rst`).",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+		},
+	}
+}
+
+func (r *ApplicationRepositoryResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"application": identityschema.StringAttribute{RequiredForImport: true, Description: "UUID of the application."},
+	}}
+}
+
+func (r *ApplicationRepositoryResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan refuses the type at plan time where the server lacks the extension.
+func (r *ApplicationRepositoryResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	requireExtension(ctx, r.client, &resp.Diagnostics, nil, divioapi.ExtApplicationMigration,
+		"divio_application_repository (\"Migrate to external repository\")",
+		"Migrate the application in the Control Panel (its Repository > Migrate to external repository), then set "+
+			"the divio_application's repository and branch to match.")
+}
+
+func (r *ApplicationRepositoryResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.migrate(ctx, req.Plan.Get, &resp.State, &resp.Diagnostics, resp.Identity)
+}
+
+func (r *ApplicationRepositoryResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.migrate(ctx, req.Plan.Get, &resp.State, &resp.Diagnostics, resp.Identity)
+}
+
+// migrate verifies the repository and moves the application to it.
+func (r *ApplicationRepositoryResource) migrate(ctx context.Context, getPlan func(context.Context, any) diag.Diagnostics, state *tfsdk.State, diags *diag.Diagnostics, identity *tfsdk.ResourceIdentity) {
+	var plan ApplicationRepositoryModel
+	diags.Append(getPlan(ctx, &plan)...)
+	if diags.HasError() {
+		return
+	}
+	verifyCtx, cancel := context.WithTimeout(ctx, defaultVerifyTimeout)
+	defer cancel()
+	_, err := r.client.VerifyRepository(verifyCtx, plan.Repository.ValueString(), divioapi.VerifyOptions{
+		Branch: plan.Branch.ValueString(), Migrate: plan.Migrate.ValueBool(),
+	})
+	if !verified(err, defaultVerifyTimeout, diags) {
+		return
+	}
+	app, err := r.client.MigrateApplicationRepository(ctx, plan.Application.ValueString(), divioapi.MigrateRepositoryRequest{
+		Repository: plan.Repository.ValueString(), Branch: plan.Branch.ValueString(),
+	})
+	if err != nil {
+		diagnostics.AddAPIError(diags, "Could not migrate the application", err, diagnostics.FieldPaths{
+			"repository": path.Root("repository"), "branch": path.Root("branch"),
+		})
+		return
+	}
+	plan.Repository = types.StringPointerValue(app.Repository)
+	diags.Append(state.Set(ctx, &plan)...)
+	setIdentity(ctx, identity, ApplicationRepositoryIdentity{Application: plan.Application}, diags)
+}
+
+func (r *ApplicationRepositoryResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state ApplicationRepositoryModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	identity := ApplicationRepositoryIdentity{Application: state.Application}
+	app := readOrForget(ctx, resp, identity, "application", state.Application.ValueString(),
+		func() (*divioapi.Application, error) {
+			return r.client.GetApplication(ctx, state.Application.ValueString())
+		})
+	if app == nil {
+		return
+	}
+	state.Repository = types.StringPointerValue(app.Repository)
+	if app.Branch != nil {
+		state.Branch = types.StringValue(*app.Branch)
+	}
+	if state.Branch.IsNull() {
+		state.Branch = types.StringValue("main")
+	}
+	if state.Migrate.IsNull() {
+		state.Migrate = types.BoolValue(true)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, identity, &resp.Diagnostics)
+}
+
+// Delete only stops managing the migration: an application cannot return
+// to Divio's own Git server.
+func (r *ApplicationRepositoryResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	resp.Diagnostics.AddWarning("The application stays on its external repository",
+		"Once an application uses an external repository, Divio cannot move it back to its own Git server; Terraform "+
+			"no longer manages the migration.")
+}
+
+func (r *ApplicationRepositoryResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	importByUUID(ctx, req, resp, "divio_application_repository (the application's UUID)", "application")
+}

@@ -1,0 +1,298 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/validators"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*ApplicationResource)(nil)
+	_ resource.ResourceWithImportState = (*ApplicationResource)(nil)
+	_ resource.ResourceWithIdentity    = (*ApplicationResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*ApplicationResource)(nil)
+)
+
+func NewApplicationResource() resource.Resource { return &ApplicationResource{} }
+
+// ApplicationResource is a Divio application, created with Divio's public
+// API; connecting it to an external repository happens at creation.
+type ApplicationResource struct {
+	client *divioapi.Client
+}
+
+var applicationFields = diagnostics.FieldPaths{
+	"name": path.Root("name"), "slug": path.Root("slug"), "organisation": path.Root("organisation"),
+	"plan_group": path.Root("plan_group"), "region": path.Root("region"), "app_template": path.Root("app_template"),
+	"repository": path.Root("repository"), "branch": path.Root("branch"),
+}
+
+// The Control Panel steps a user takes instead, where the API cannot.
+const (
+	migrateInControlPanel = "Migrate it in the Control Panel instead (the application's Repository > Migrate to external " +
+		"repository), then set repository and branch to match: the next plan is then empty. Or use " +
+		"divio_application_repository on a server that offers it."
+	deleteInControlPanel = "Delete the application in the Control Panel instead, then remove it from the state with a " +
+		"removed block (or terraform state rm)."
+)
+
+func (r *ApplicationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_application"
+}
+
+func (r *ApplicationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	adoptOrReplace := []planmodifier.String{replaceUnlessImported{}}
+	uuid := []validator.String{validators.UUID()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Divio application, created with Divio's public API (`POST /apps/v3/applications/`). " +
+			"With `repository` and `branch` it is created on an external repository, which must be verified first " +
+			"(`divio_repository_verification`). Changing `repository` or `branch` later is the Control Panel's " +
+			"\"Migrate to external repository\": done in place where the server offers the `application_migration` " +
+			"extension, refused at plan time otherwise. Divio's public API cannot delete an application; destroy " +
+			"needs the `application_deletion` extension and `deletion_protection = false`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the application.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Human-readable name. Divio's public API cannot rename an application: a change is refused at plan time (rename it in the Control Panel, then here).",
+				Required:            true,
+			},
+			"slug": schema.StringAttribute{
+				MarkdownDescription: "Slug: the name in the application's URLs, unique on Divio. Changing it replaces the application.",
+				Required:            true,
+				PlanModifiers:       replace,
+			},
+			"organisation": schema.StringAttribute{
+				MarkdownDescription: "UUID of the organisation, e.g. `data.divio_organisation.acme.id`. Changing it replaces the application.",
+				Required:            true,
+				PlanModifiers:       replace,
+				Validators:          uuid,
+			},
+			"plan_group": schema.StringAttribute{
+				MarkdownDescription: "UUID of the plan group, e.g. `data.divio_plan_group.web.id`. Changing it replaces the application.",
+				Required:            true,
+				PlanModifiers:       adoptOrReplace,
+				Validators:          uuid,
+			},
+			"region": schema.StringAttribute{
+				MarkdownDescription: "UUID of the region, one of the plan group's, e.g. `data.divio_region.eu.id`. Changing it replaces the application.",
+				Required:            true,
+				PlanModifiers:       adoptOrReplace,
+				Validators:          uuid,
+			},
+			"app_template": schema.StringAttribute{
+				MarkdownDescription: "Application template to start from. Changing it replaces the application.",
+				Optional:            true,
+				PlanModifiers:       adoptOrReplace,
+			},
+			"repository": schema.StringAttribute{
+				MarkdownDescription: "UUID of a verified external repository, e.g. `divio_repository_verification.site.repository`; " +
+					"null for Divio's own Git server. A change is a migration (see above); once external, an application " +
+					"cannot go back to Divio's Git server.",
+				Optional:   true,
+				Validators: uuid,
+			},
+			"branch": schema.StringAttribute{
+				MarkdownDescription: "Branch of `repository` the application's environments track (default `main` with a repository). A change is a migration.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Validators:          []validator.String{validators.BranchName()},
+			},
+			"deletion_protection": schema.BoolAttribute{
+				MarkdownDescription: "While `true` (default), a plan that destroys or replaces the application is refused.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+			},
+		},
+	}
+}
+
+func (r *ApplicationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"id": identityschema.StringAttribute{RequiredForImport: true, Description: "UUID of the application."},
+	}}
+}
+
+func (r *ApplicationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan refuses at plan time what the server cannot do: rename,
+// migrate without the extension, delete a protected application or without
+// the extension.
+func (r *ApplicationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var plan, state ApplicationModel
+	if !req.Plan.Raw.IsNull() {
+		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	}
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	imported := wasImported(ctx, req.Private)
+	switch {
+	case req.State.Raw.IsNull():
+		r.planCreate(ctx, &plan, resp)
+	case req.Plan.Raw.IsNull() || plan.replaces(&state, imported):
+		r.checkDeletable(ctx, &state, &resp.Diagnostics)
+	case !imported:
+		r.checkUpdate(ctx, &plan, &state, &resp.Diagnostics)
+	}
+}
+
+// planCreate plans the default branch of an application on a repository.
+func (r *ApplicationResource) planCreate(ctx context.Context, plan *ApplicationModel, resp *resource.ModifyPlanResponse) {
+	if !plan.Branch.IsUnknown() {
+		return
+	}
+	branch := types.StringNull()
+	if !plan.Repository.IsNull() {
+		branch = types.StringValue("main")
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("branch"), branch)...)
+}
+
+func (r *ApplicationResource) checkDeletable(ctx context.Context, state *ApplicationModel, diags *diag.Diagnostics) {
+	if state.DeletionProtection.ValueBool() {
+		diagnostics.DeletionProtected(diags, state.Slug.ValueString())
+		return
+	}
+	requireExtension(ctx, r.client, diags, nil, divioapi.ExtApplicationDeletion, "Deleting an application", deleteInControlPanel)
+}
+
+func (r *ApplicationResource) checkUpdate(ctx context.Context, plan, state *ApplicationModel, diags *diag.Diagnostics) {
+	if !plan.Name.IsUnknown() && !plan.Name.Equal(state.Name) {
+		diagnostics.NotChangeable(diags, "name", "Rename it in the Control Panel")
+	}
+	if !plan.movesRepository(state) {
+		return
+	}
+	attribute := path.Root("repository")
+	if plan.Repository.IsNull() {
+		diags.AddAttributeError(attribute, "Cannot return to Divio's Git server",
+			"Once an application uses an external repository, Divio cannot move it back to its own Git server. Set "+
+				"repository to the repository it uses.")
+		return
+	}
+	requireExtension(ctx, r.client, diags, &attribute, divioapi.ExtApplicationMigration,
+		"Changing the repository or branch of an existing application (\"Migrate to external repository\")", migrateInControlPanel)
+}
+
+func (r *ApplicationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan ApplicationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	app, err := r.client.CreateApplication(ctx, plan.createRequest())
+	if errors.Is(err, divioapi.ErrOutcomeUnknown) {
+		app, err = r.recoverCreate(ctx, &plan, err, &resp.Diagnostics)
+	}
+	if err != nil {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not create the application", err, applicationFields)
+		return
+	}
+	if app == nil {
+		return
+	}
+	plan.fromAPI(app)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
+}
+
+// recoverCreate looks for the application a create whose answer was lost
+// may have made: slugs are unique, so the public list by slug tells.
+func (r *ApplicationResource) recoverCreate(ctx context.Context, plan *ApplicationModel, lost error, diags *diag.Diagnostics) (*divioapi.Application, error) {
+	apps, err := r.client.ListApplications(ctx, divioapi.ApplicationFilter{Slug: plan.Slug.ValueString(), Organisation: plan.Organisation.ValueString()})
+	if err != nil {
+		diagnostics.OutcomeUnknown(diags, "application", "by its slug "+plan.Slug.ValueString()+" in the Control Panel", lost)
+		return nil, nil
+	}
+	if len(apps) == 1 && apps[0].Name == plan.Name.ValueString() {
+		return &apps[0], nil // created: the answer was lost on the way back
+	}
+	return nil, lost // not created: say so with the original error
+}
+
+func (r *ApplicationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state ApplicationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	app := readOrForget(ctx, resp, ApplicationIdentity{ID: state.ID}, "application", state.ID.ValueString(),
+		func() (*divioapi.Application, error) { return r.client.GetApplication(ctx, state.ID.ValueString()) })
+	if app == nil {
+		return
+	}
+	state.fromAPI(app)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, ApplicationIdentity{ID: state.ID}, &resp.Diagnostics)
+}
+
+// Update migrates the application to another repository or branch (an
+// extension, refused at plan time without it). After an import it only
+// records what the configuration says.
+func (r *ApplicationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state ApplicationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	imported := wasImported(ctx, req.Private)
+	if imported {
+		clearImported(ctx, resp.Private, &resp.Diagnostics)
+	}
+	if !imported && plan.movesRepository(&state) {
+		app, err := r.client.MigrateApplicationRepository(ctx, state.ID.ValueString(), divioapi.MigrateRepositoryRequest{
+			Repository: plan.Repository.ValueString(), Branch: plan.Branch.ValueString(),
+		})
+		if err != nil {
+			diagnostics.AddAPIError(&resp.Diagnostics, "Could not migrate the application to the repository", err, applicationFields)
+			return
+		}
+		plan.fromAPI(app)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
+}
+
+// Delete deletes the application (an extension; ModifyPlan refused the
+// plan when the server lacks it or deletion_protection is on).
+func (r *ApplicationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state ApplicationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := r.client.DeleteApplication(ctx, state.ID.ValueString()); err != nil && !divioapi.IsNotFound(err) {
+		diagnostics.AddAPIError(&resp.Diagnostics, "Could not delete the application", err, nil)
+	}
+}
+
+func (r *ApplicationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	importByUUID(ctx, req, resp, "divio_application", "id")
+}

@@ -1,0 +1,230 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
+	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/validators"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*RepositoryVerificationResource)(nil)
+	_ resource.ResourceWithImportState = (*RepositoryVerificationResource)(nil)
+	_ resource.ResourceWithIdentity    = (*RepositoryVerificationResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*RepositoryVerificationResource)(nil)
+)
+
+// defaultVerifyTimeout bounds a verification: a clone of one commit and a
+// push test, but a slow Git host can take a while.
+const defaultVerifyTimeout = 10 * time.Minute
+
+func NewRepositoryVerificationResource() resource.Resource { return &RepositoryVerificationResource{} }
+
+// RepositoryVerificationResource is the Control Panel's "Test access": it
+// verifies that Divio can clone the repository's branch and push to it.
+type RepositoryVerificationResource struct {
+	client *divioapi.Client
+}
+
+func (r *RepositoryVerificationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_repository_verification"
+}
+
+func (r *RepositoryVerificationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	adopt := []planmodifier.String{replaceUnlessImported{}}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Verifies a `divio_repository` as the Control Panel's **Test access** does, with Divio's " +
+			"public API: `POST .../check/ {branch, migrate}`, polling until the repository is `CLONED` or `INVALID`, " +
+			"then a second check that verifies push access. Create waits for the result; a failure is an error on " +
+			"the attribute at fault and nothing is saved, so the next apply verifies again. Give an application " +
+			"`repository = divio_repository_verification.<name>.repository`, so that it is created after the " +
+			"verification. When a refresh finds the repository no longer `CLONED`, the plan verifies it again.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the repository (a repository has one verification).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"repository": schema.StringAttribute{
+				MarkdownDescription: "UUID of the repository to verify, e.g. `divio_repository.site.id`.",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{validators.UUID()},
+			},
+			"branch": schema.StringAttribute{
+				MarkdownDescription: "Branch to verify (default `main`). It must exist at the remote. A change verifies again.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString("main"),
+				PlanModifiers:       adopt,
+				Validators:          []validator.String{validators.BranchName()},
+			},
+			"migrate": schema.BoolAttribute{
+				MarkdownDescription: "`false` (default) for a new application, whose branch may hold only `LICENSE`, `README` " +
+					"or `README.rst`; `true` when an existing application's code moves to the repository (push your " +
+					"branches there first). A change verifies again.",
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: []planmodifier.Bool{replaceUnlessImported{}},
+			},
+			"push_check": schema.BoolAttribute{
+				MarkdownDescription: "Whether to verify push access (default `true`). Divio needs write access to set a " +
+					"repository up; afterwards the deploy key may be made read-only, and later verifications (a change " +
+					"of `triggers`, or a repository found no longer `CLONED`) then need `push_check = false`. Changing it " +
+					"alone verifies nothing.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"triggers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary values; a change verifies again, e.g. `{ deploy_key = github_repository_deploy_key.divio.id }`.",
+				Optional:            true,
+				ElementType:         types.StringType,
+				PlanModifiers:       []planmodifier.Map{replaceUnlessImported{}},
+			},
+			"state": schema.StringAttribute{
+				MarkdownDescription: "The repository's state as last read: `CLONED` once verified. A refresh that finds " +
+					"another state plans a new verification.",
+				Computed: true,
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true}),
+		},
+	}
+}
+
+func (r *RepositoryVerificationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"repository": identityschema.StringAttribute{RequiredForImport: true, Description: "UUID of the repository."},
+	}}
+}
+
+func (r *RepositoryVerificationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan plans the state a verification reaches (CLONED), and a new
+// verification of a repository a refresh found no longer CLONED.
+func (r *RepositoryVerificationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	cloned := types.StringValue(divioapi.RepositoryCloned)
+	if !req.State.Raw.IsNull() {
+		var state types.String
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("state"), &state)...)
+		if !state.Equal(cloned) {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("state"))
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("state"), cloned)...)
+}
+
+func (r *RepositoryVerificationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan RepositoryVerificationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	timeout, d := plan.Timeouts.Create(ctx, defaultVerifyTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	started := time.Now()
+	opts := plan.verifyOptions()
+	opts.Progress = func(repo *divioapi.Repository) {
+		tflog.Info(ctx, "waiting for the repository check", map[string]any{
+			"repository": repo.UUID, "state": repo.StateName(), "elapsed": time.Since(started).Round(time.Millisecond).String(),
+		})
+	}
+	repo, err := r.client.VerifyRepository(ctx, plan.Repository.ValueString(), opts)
+	if !verified(err, timeout, &resp.Diagnostics) {
+		return // nothing saved: the next apply verifies again
+	}
+	plan.fromAPI(repo)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
+}
+
+// verified reports a successful verification, else adds why it failed.
+func verified(err error, timeout time.Duration, diags *diag.Diagnostics) bool {
+	var failure *divioapi.VerificationError
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, context.DeadlineExceeded):
+		diagnostics.VerificationTimedOut(diags, timeout.String())
+	case errors.As(err, &failure):
+		diagnostics.VerificationFailed(diags, failureAttribute(failure), failure.Stage, failure.Code, failure.Message)
+	default:
+		diagnostics.AddAPIError(diags, "Could not verify the repository", err, diagnostics.FieldPaths{
+			"branch": path.Root("branch"), "migrate": path.Root("migrate"),
+		})
+	}
+	return false
+}
+
+func (r *RepositoryVerificationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state RepositoryVerificationModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	identity := RepositoryVerificationIdentity{Repository: state.Repository}
+	repo := readOrForget(ctx, resp, identity, "repository", state.Repository.ValueString(),
+		func() (*divioapi.Repository, error) {
+			return r.client.GetRepository(ctx, state.Repository.ValueString())
+		})
+	if repo == nil {
+		return
+	}
+	state.fromAPI(repo)
+	if s := repo.StateName(); s != divioapi.RepositoryCloned {
+		diagnostics.ReverificationPlanned(&resp.Diagnostics, s)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, identity, &resp.Diagnostics)
+}
+
+// Update records push_check, or after an import the configured settings;
+// it verifies nothing (every other change replaces).
+func (r *RepositoryVerificationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan RepositoryVerificationModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if wasImported(ctx, req.Private) {
+		clearImported(ctx, resp.Private, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
+}
+
+// Delete forgets the verification: there is nothing to undo on Divio.
+func (r *RepositoryVerificationResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+}
+
+// ImportState takes the repository's UUID.
+func (r *RepositoryVerificationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	importByUUID(ctx, req, resp, "divio_repository_verification (the repository's UUID)", "repository")
+}
