@@ -60,30 +60,49 @@ func (s *Server) idempotent(next userHandler) userHandler {
 			writeStored(w, record.StatusCode, record.ResponseBody)
 			return
 		case err == nil:
-			writeJSON(w, http.StatusUnprocessableEntity, fieldError(nonFieldErrors, "Idempotency-Key was already used for a different request."))
+			writeJSON(w, http.StatusUnprocessableEntity, fieldError(nonFieldErrors, msgKeyReused))
 			return
 		case !errors.Is(err, store.ErrNotFound):
 			s.writeError(w, r, err)
 			return
 		}
-
-		recorder := newResponseRecorder()
-		next(recorder, r, user)
-		// A 5xx is not stored: the request may not have taken effect, and
-		// a retry with the same key should be able to run it again.
-		if recorder.status < http.StatusInternalServerError {
-			record := store.IdempotencyRecord{
-				UserUUID: user.UUID, Key: key, RequestSHA256: fingerprint,
-				StatusCode: recorder.status, ResponseBody: recorder.body.Bytes(), CreatedAt: now,
-			}
-			if err := s.store.SaveIdempotencyRecord(r.Context(), record, now.Add(-idempotencyTTL)); err != nil {
-				// The request did take effect, so its answer is still the right one to send.
-				s.logger.LogAttrs(r.Context(), slog.LevelError, "storing idempotency record failed",
-					slog.String("path", logPath(r)), slog.String("error", err.Error()))
-			}
-		}
-		recorder.copyTo(w)
+		s.runClaimed(w, r, user, next, store.IdempotencyRecord{UserUUID: user.UUID, Key: key, RequestSHA256: fingerprint, CreatedAt: now})
 	}
+}
+
+const msgKeyReused = "Idempotency-Key was already used for a different request."
+
+// runClaimed runs a request under its claimed key, so that the object it
+// creates is recorded against the key in the same transaction: a repeat
+// after a crash (object made, answer not stored) finds the object instead
+// of making another. It then stores the answer; when that fails the
+// request fails too, and its repeat answers from the claim.
+func (s *Server) runClaimed(w http.ResponseWriter, r *http.Request, user store.User, next userHandler, record store.IdempotencyRecord) {
+	ctx := r.Context()
+	err := s.store.ClaimIdempotencyKey(ctx, user.UUID, record.Key, record.RequestSHA256, record.CreatedAt, record.CreatedAt.Add(-idempotencyTTL))
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		writeJSON(w, http.StatusUnprocessableEntity, fieldError(nonFieldErrors, msgKeyReused))
+		return
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	}
+	recorder := newResponseRecorder()
+	next(recorder, r.WithContext(store.WithClaim(ctx, store.Claim{UserUUID: user.UUID, Key: record.Key})), user)
+	// A 5xx is not stored: the request may not have taken effect, and a
+	// retry with the same key should be able to run it again.
+	if recorder.status < http.StatusInternalServerError {
+		record.StatusCode, record.ResponseBody = recorder.status, recorder.body.Bytes()
+		if err := s.store.SaveIdempotencyRecord(ctx, record, record.CreatedAt.Add(-idempotencyTTL)); err != nil {
+			s.logger.LogAttrs(ctx, slog.LevelError, "storing idempotency record failed",
+				slog.String("path", logPath(r)), slog.String("error", err.Error()))
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": "The request was carried out but its " +
+				"answer could not be stored: repeat it with the same Idempotency-Key to get the answer."})
+			return
+		}
+	}
+	recorder.copyTo(w)
 }
 
 // requestFingerprint identifies method, path and body; the escaped path

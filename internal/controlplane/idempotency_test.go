@@ -2,6 +2,8 @@ package controlplane
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+	"github.com/divio-community/terraform-provider-divio/internal/sshkey"
 )
 
 func countRepositories(t *testing.T, ts *testServer, token string) int {
@@ -150,4 +153,50 @@ func TestServerErrorsAreNotStored(t *testing.T) {
 	if calls != 2 {
 		t.Fatalf("handler ran %d times, want 2", calls)
 	}
+}
+
+// The crash window of a create: the object is committed, the server stops
+// before the answer is stored. The repeat with the same key must answer
+// with that object, not make a second one.
+func TestRepeatAfterCrashBetweenCreateAndAnswer(t *testing.T) {
+	ts := newTestServer(t)
+	body := objects{"organisation": ts.seed.Organisations["Acme"], "url": sshURL, "key_type": "ED25519"}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the first request did before the crash: claim the key, create
+	// the object under the claim; no answer stored.
+	user := ts.seed.Users["ada@acme.test"]
+	req := httptest.NewRequest(http.MethodPost, "/apps/v3/repositories/", bytes.NewReader(raw))
+	fingerprint := requestFingerprint(req, raw)
+	ctx := context.Background()
+	now := ts.server.now()
+	if err := ts.server.store.ClaimIdempotencyKey(ctx, user, "crash-1", fingerprint, now, now.Add(-idempotencyTTL)); err != nil {
+		t.Fatal(err)
+	}
+	keyPair, err := sshkey.Generate(sshkey.ED25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := ts.server.store.CreateRepository(store.WithClaim(ctx, store.Claim{UserUUID: user, Key: "crash-1"}), store.NewRepository{
+		OrganisationUUID: ts.seed.Organisations["Acme"], URL: sshURL, DSN: sshURL, AuthType: store.AuthSSH, KeyPair: keyPair,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var answer repositoryView
+	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, body, "Idempotency-Key", "crash-1").expect(t, http.StatusCreated, &answer)
+	if answer.UUID != claimed.UUID {
+		t.Fatalf("the repeat answered %s, want the object made before the crash, %s", answer.UUID, claimed.UUID)
+	}
+	var list listResponse[repositoryView]
+	ts.get("/apps/v3/repositories/", http.StatusOK, &list)
+	if list.Count != 1 {
+		t.Fatalf("%d repositories, want 1: the repeat made another", list.Count)
+	}
+	// And a different request cannot reuse the claimed key.
+	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, objects{"organisation": body["organisation"], "url": httpsURL},
+		"Idempotency-Key", "crash-1").expect(t, http.StatusUnprocessableEntity, nil)
 }

@@ -139,13 +139,18 @@ func (s *Store) CreateApplication(ctx context.Context, n NewApplication, rule Re
 	id := uuid.NewString()
 	now := timestamp(s.now())
 	var ruleErr error
+	var claimed string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if claimed, err = claimedObject(ctx, tx); err != nil || claimed != "" {
+			return err // a repeat of a create that was carried out
+		}
 		if n.RepositoryUUID != "" {
 			if ruleErr = giveRepository(ctx, tx, n.RepositoryUUID, "", rule); ruleErr != nil {
 				return ruleErr
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO applications
+		_, err = tx.ExecContext(ctx, `INSERT INTO applications
 			(uuid, organisation_uuid, slug, name, plan_group_uuid, region_uuid, app_template, repository_uuid, branch, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, n.OrganisationUUID, n.Slug, n.Name, n.PlanGroupUUID, n.RegionUUID, nullIfEmpty(n.AppTemplate),
@@ -160,10 +165,15 @@ func (s *Store) CreateApplication(ctx context.Context, n NewApplication, rule Re
 			}
 		}
 		if n.RepositoryUUID != "" {
-			return resetSync(ctx, tx, n.RepositoryUUID, n.Branch)
+			if err := resetSync(ctx, tx, n.RepositoryUUID, n.Branch); err != nil {
+				return err
+			}
 		}
-		return nil
+		return recordClaimedObject(ctx, tx, id)
 	})
+	if claimed != "" {
+		id = claimed
+	}
 	switch {
 	case ruleErr != nil:
 		return Application{}, ruleErr

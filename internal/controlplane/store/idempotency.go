@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -79,4 +80,80 @@ func (s *Store) SaveIdempotencyRecord(ctx context.Context, rec IdempotencyRecord
 		return fmt.Errorf("store: save idempotency record: %w", err)
 	}
 	return nil
+}
+
+// Claim is the Idempotency-Key a create runs under, carried in its context.
+type Claim struct {
+	UserUUID string
+	Key      string
+}
+
+type claimKey struct{}
+
+// WithClaim returns ctx carrying claim: the creates run with it record the
+// object they make against the claim, in their own transaction.
+func WithClaim(ctx context.Context, claim Claim) context.Context {
+	return context.WithValue(ctx, claimKey{}, claim)
+}
+
+func claimFrom(ctx context.Context) (Claim, bool) {
+	claim, ok := ctx.Value(claimKey{}).(Claim)
+	return claim, ok
+}
+
+// ClaimIdempotencyKey claims key for the request identified by fingerprint,
+// dropping claims created before expiredBefore. ErrConflict if the key is
+// claimed by another request.
+func (s *Store) ClaimIdempotencyKey(ctx context.Context, userUUID, key, fingerprint string, now, expiredBefore time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_claims WHERE created_at < ?`, timestamp(expiredBefore)); err != nil {
+			return err
+		}
+		var claimed string
+		err := tx.QueryRowContext(ctx, `SELECT request_sha256 FROM idempotency_claims WHERE user_uuid = ? AND key = ?`,
+			userUUID, key).Scan(&claimed)
+		switch {
+		case err == nil && claimed != fingerprint:
+			return ErrConflict
+		case err == nil:
+			return nil // a repeat: the claim stands, with its object if any
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_claims (user_uuid, key, request_sha256, created_at)
+			VALUES (?, ?, ?, ?)`, userUUID, key, fingerprint, timestamp(now))
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("store: claim idempotency key: %w", err)
+	}
+	return err
+}
+
+// claimedObject returns the object a claimed create already made ("" if
+// none, or if ctx carries no claim).
+func claimedObject(ctx context.Context, tx *sql.Tx) (string, error) {
+	claim, ok := claimFrom(ctx)
+	if !ok {
+		return "", nil
+	}
+	var object sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT object_uuid FROM idempotency_claims WHERE user_uuid = ? AND key = ?`,
+		claim.UserUUID, claim.Key).Scan(&object)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return object.String, err
+}
+
+// recordClaimedObject records, in the creating transaction, the object the
+// claimed create made.
+func recordClaimedObject(ctx context.Context, tx *sql.Tx, objectUUID string) error {
+	claim, ok := claimFrom(ctx)
+	if !ok {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE idempotency_claims SET object_uuid = ? WHERE user_uuid = ? AND key = ?`,
+		objectUUID, claim.UserUUID, claim.Key)
+	return err
 }

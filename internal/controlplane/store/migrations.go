@@ -231,6 +231,22 @@ CREATE TABLE repository_sync (
 	pull_served          INTEGER NOT NULL DEFAULT 0
 );
 `,
+	// 3: idempotency claims, so that a create is carried out once even when
+	// the server stops between the object and its stored answer.
+	`
+-- A request with an Idempotency-Key claims the key before it runs;
+-- object_uuid is set in the transaction that creates (or rotates) the
+-- object, so that a repeat after a crash finds it instead of acting again.
+CREATE TABLE idempotency_claims (
+	user_uuid      TEXT NOT NULL REFERENCES users (uuid) ON DELETE CASCADE,
+	key            TEXT NOT NULL,
+	request_sha256 TEXT NOT NULL,
+	object_uuid    TEXT,
+	created_at     TEXT NOT NULL,
+	PRIMARY KEY (user_uuid, key)
+);
+CREATE INDEX idempotency_claims_created_at ON idempotency_claims (created_at);
+`,
 }
 
 // migrate applies the migrations the database has not seen, each in its own

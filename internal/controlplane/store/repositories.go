@@ -222,12 +222,26 @@ func (s *Store) CreateRepository(ctx context.Context, n NewRepository) (Reposito
 	if err != nil {
 		return Repository{}, err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO repositories
-		(uuid, organisation_uuid, url, dsn, auth_type, key_type, public_key, key_fingerprint, private_key_sealed,
-		 https_username, https_password_sealed, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, n.OrganisationUUID, n.URL, n.DSN, string(n.AuthType), keyType, publicKey, keyFingerprint, nullBlob(privateKey),
-		username, nullBlob(password), now, now)
+	var claimed string
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if claimed, err = claimedObject(ctx, tx); err != nil || claimed != "" {
+			return err // a repeat of a create that was carried out
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO repositories
+			(uuid, organisation_uuid, url, dsn, auth_type, key_type, public_key, key_fingerprint, private_key_sealed,
+			 https_username, https_password_sealed, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, n.OrganisationUUID, n.URL, n.DSN, string(n.AuthType), keyType, publicKey, keyFingerprint, nullBlob(privateKey),
+			username, nullBlob(password), now, now)
+		if err != nil {
+			return err
+		}
+		return recordClaimedObject(ctx, tx, id)
+	})
+	if claimed != "" {
+		id = claimed
+	}
 	if isForeignKeyViolation(err) {
 		return Repository{}, ErrNotFound // the organisation is gone
 	}

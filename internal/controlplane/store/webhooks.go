@@ -175,10 +175,24 @@ func (s *Store) CreateWebhook(ctx context.Context, n NewWebhook) (Webhook, error
 		return Webhook{}, err
 	}
 	now := timestamp(s.now())
-	_, err = s.db.ExecContext(ctx, `INSERT INTO webhooks
-		(uuid, application_uuid, type, secret_sealed, secret_chosen, token_sha256, token_sealed, created_at, rotated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, n.ApplicationUUID, string(n.Type), nullBlob(secret), n.SecretChosen, TokenSHA256(n.Token), token, now, now)
+	var claimed string
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if claimed, err = claimedObject(ctx, tx); err != nil || claimed != "" {
+			return err // a repeat of a create that was carried out
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO webhooks
+			(uuid, application_uuid, type, secret_sealed, secret_chosen, token_sha256, token_sealed, created_at, rotated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, n.ApplicationUUID, string(n.Type), nullBlob(secret), n.SecretChosen, TokenSHA256(n.Token), token, now, now)
+		if err != nil {
+			return err
+		}
+		return recordClaimedObject(ctx, tx, id)
+	})
+	if claimed != "" {
+		id = claimed
+	}
 	switch {
 	case isUniqueViolation(err):
 		return Webhook{}, ErrConflict
@@ -236,6 +250,13 @@ func (s *Store) RotateWebhook(ctx context.Context, userUUID, uuid, secret string
 		q.where("w.uuid = ?", uuid)
 		current, err := queryOne(ctx, tx, q, s.scanWebhook)
 		if err != nil {
+			return err
+		}
+		if claimed, err := claimedObject(ctx, tx); err != nil || claimed == uuid {
+			rotated = current // a repeat of a rotation that was carried out
+			return err
+		}
+		if err := recordClaimedObject(ctx, tx, uuid); err != nil {
 			return err
 		}
 		sealedSecret, err := s.sealWebhookSecret(uuid, secret)
