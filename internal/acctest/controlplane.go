@@ -58,6 +58,8 @@ type Options struct {
 	// PublicOnly serves only Divio's public API, as api.divio.com does:
 	// every extension answers 404 and Idempotency-Key is ignored.
 	PublicOnly bool
+	// Faults injects failures into a share of API requests.
+	Faults *controlplane.Faults
 }
 
 // StartControlPlaneWith is StartControlPlane with options.
@@ -70,6 +72,7 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 		Dev:           true,
 		Middleware:    []func(http.Handler) http.Handler{requests.Middleware, faults.Middleware},
 		PublicOnly:    opts.PublicOnly,
+		Faults:        opts.Faults,
 	}
 	if opts.RootCAs != nil {
 		// The real checker, as in dev mode, trusting only these CAs.
@@ -265,4 +268,15 @@ func randomBytes(t testing.TB, n int) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Faulted lists the requests in lines answered 429 or 503.
+func Faulted(lines []string) []string {
+	var faulted []string
+	for _, line := range lines {
+		if strings.HasSuffix(line, " 429") || strings.HasSuffix(line, " 503") {
+			faulted = append(faulted, line)
+		}
+	}
+	return faulted
 }

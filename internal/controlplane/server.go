@@ -52,6 +52,9 @@ type Config struct {
 	// extension fields are left out of answers, and the Idempotency-Key
 	// header is ignored.
 	PublicOnly bool
+	// Faults, when set, answers a share of API requests with injected
+	// failures (see Faults).
+	Faults *Faults
 }
 
 // Server serves the API. It is safe for concurrent use.
@@ -259,7 +262,7 @@ func (s *Server) extension(next http.Handler) http.Handler {
 // buildHandler stacks, from the outside in: the configured middleware, the
 // body limit, logging and panic recovery, and the router.
 func (s *Server) buildHandler() http.Handler {
-	handler := s.observe(limitBody(jsonRouting(s.routes())))
+	handler := s.observe(s.cfg.Faults.inject(limitBody(jsonRouting(s.routes()))))
 	for i := len(s.cfg.Middleware) - 1; i >= 0; i-- {
 		handler = s.cfg.Middleware[i](handler)
 	}

@@ -4,6 +4,7 @@
 package divioapi
 
 import (
+	"cmp"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -27,7 +28,9 @@ const DefaultBaseURL = "https://api.divio.com"
 
 const (
 	defaultUserAgent    = "terraform-provider-divio"
-	defaultRetryMax     = 4
+	// defaultRetryMax is a backstop: the retry budget is what bounds a call.
+	defaultRetryMax     = 64
+	defaultRetryBudget  = 5 * time.Minute
 	defaultRetryWaitMin = 500 * time.Millisecond
 	defaultRetryWaitMax = 30 * time.Second
 
@@ -54,9 +57,14 @@ type Config struct {
 	// used. nil means a go-cleanhttp pooled client with a 60 s timeout per
 	// attempt. Redirects are never followed, whatever the base client says.
 	HTTPClient *http.Client
-	// RetryMax is how many times a failed idempotent request is retried:
-	// 0 means 4, a negative value means never.
+	// RetryMax is how many times a failed idempotent request is retried at
+	// most: 0 means 64, a negative value means never.
 	RetryMax int
+	// RetryBudget is how long one call keeps retrying (waits included),
+	// unless its context's deadline (an operation's timeout) comes first:
+	// 0 means 5 minutes. A busy API is waited for, not given up on after a
+	// few tries.
+	RetryBudget time.Duration
 	// RetryWaitMin and RetryWaitMax bound the wait between attempts
 	// (defaults 500 ms and 30 s). RetryWaitMax also caps Retry-After.
 	RetryWaitMin time.Duration
@@ -74,6 +82,7 @@ type Client struct {
 	httpClient *http.Client
 
 	retryMax     int
+	retryBudget  time.Duration
 	retryWaitMin time.Duration
 	retryWaitMax time.Duration
 
@@ -106,6 +115,7 @@ func New(cfg Config) (*Client, error) {
 		userAgent:    cfg.UserAgent,
 		httpClient:   newHTTPClient(cfg.HTTPClient),
 		retryMax:     cfg.RetryMax,
+		retryBudget:  cmp.Or(cfg.RetryBudget, defaultRetryBudget),
 		retryWaitMin: cfg.RetryWaitMin,
 		retryWaitMax: cfg.RetryWaitMax,
 		ext:          extensionState{disabled: cfg.DisableExtensions},
@@ -241,7 +251,10 @@ func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
 // send performs one logical request, with its retries, against an absolute URL.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, body, out any) error {
 	ctx = c.logContext(ctx)
-	call := &call{client: c, ctx: ctx, method: method, url: u.String(), path: u.RequestURI()}
+	call := &call{client: c, ctx: ctx, method: method, url: u.String(), path: u.RequestURI(), deadline: time.Now().Add(c.retryBudget)}
+	if d, ok := ctx.Deadline(); ok && d.Before(call.deadline) {
+		call.deadline = d
+	}
 
 	// The body is encoded once so that every attempt sends the same bytes.
 	var payload any
@@ -316,6 +329,7 @@ type call struct {
 
 	attempts int       // attempts sent so far
 	started  time.Time // when the current attempt was sent
+	deadline time.Time // no retry starts after it: the budget or ctx's deadline
 }
 
 // transportError describes a request that got no usable answer (connection

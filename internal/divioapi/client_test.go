@@ -128,7 +128,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestRetryConfigDefaults(t *testing.T) {
-	for _, tc := range []struct{ in, want int }{{0, 4}, {-1, 0}, {2, 2}} {
+	for _, tc := range []struct{ in, want int }{{0, defaultRetryMax}, {-1, 0}, {2, 2}} {
 		c, err := New(Config{RetryMax: tc.in})
 		if err != nil {
 			t.Fatal(err)

@@ -84,7 +84,7 @@ func TestErrorParsing(t *testing.T) {
 					t.Errorf("Body = %q, Detail = %q", e.Body, e.Detail)
 				}
 			},
-			text: "GET /apps/v3/repositories/k1/: 502 Bad Gateway: <html> <h1>502 Bad Gateway</h1> </html> (after 5 attempts)",
+			text: "GET /apps/v3/repositories/k1/: 502 Bad Gateway: <html> <h1>502 Bad Gateway</h1> </html> (after 65 attempts)",
 		},
 		{
 			name:   "request id",

@@ -65,13 +65,17 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		// permanent (bad certificate, bad scheme, …) and stops on a
 		// cancelled context; it returns (true, nil) for the rest.
 		retry, permanent := retryablehttp.DefaultRetryPolicy(ctx, nil, err)
-		return retry && (cl.idempotent() || neverSent(err)), permanent
+		return retry && (cl.idempotent() || neverSent(err)) && cl.budgetLeft(), permanent
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	return retryableStatus[resp.StatusCode] && cl.idempotent(), nil
+	return retryableStatus[resp.StatusCode] && cl.idempotent() && cl.budgetLeft(), nil
 }
+
+// budgetLeft reports whether another attempt may start: the call's retry
+// budget (or its context's deadline) is not spent.
+func (cl *call) budgetLeft() bool { return time.Now().Before(cl.deadline) }
 
 // backoff is the retryablehttp.Backoff: the server's Retry-After when it gives
 // one on 429 or 503, else exponential backoff with jitter; both capped by max.
@@ -84,6 +88,8 @@ func (cl *call) backoff(waitMin, waitMax time.Duration, attempt int, resp *http.
 		}
 	}
 	wait = clamp(wait, 0, waitMax)
+	// Never wait past the deadline: the last attempt goes at it.
+	wait = clamp(wait, 0, max(time.Until(cl.deadline), 0))
 	cl.logRetry(resp, wait)
 	return wait
 }

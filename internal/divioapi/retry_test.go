@@ -353,3 +353,36 @@ func TestExponentialBackoffBounds(t *testing.T) {
 		t.Errorf("attempt 100: wait %s above max %s", w, hi)
 	}
 }
+
+// A busy API is retried for the whole budget (or until the context's
+// deadline), not given up on after a fixed number of tries.
+func TestRetriesLastTheBudget(t *testing.T) {
+	s := newScript(answer503)
+	c, _ := newTestClient(t, s, func(cfg *Config) {
+		cfg.RetryBudget = 300 * time.Millisecond
+		cfg.RetryWaitMin, cfg.RetryWaitMax = 10*time.Millisecond, 20*time.Millisecond
+		cfg.RetryMax = 1000
+	})
+	started := time.Now()
+	_, err := c.Me(context.Background())
+	elapsed := time.Since(started)
+	if err == nil {
+		t.Fatal("a server that always answers 503 succeeded")
+	}
+	if elapsed < 300*time.Millisecond || elapsed > 2*time.Second {
+		t.Errorf("gave up after %v, want about the 300ms budget", elapsed)
+	}
+	if n := len(s.requests()); n < 10 {
+		t.Errorf("%d attempts in the budget, want many", n)
+	}
+
+	// A context deadline shorter than the budget wins.
+	c2, _ := newTestClient(t, newScript(answer503), func(cfg *Config) { cfg.RetryBudget = time.Hour; cfg.RetryMax = 1000 })
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	started = time.Now()
+	_, _ = c2.Me(ctx)
+	if elapsed := time.Since(started); elapsed > time.Second {
+		t.Errorf("a 100ms operation timeout was kept %v", elapsed)
+	}
+}

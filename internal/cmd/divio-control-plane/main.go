@@ -29,6 +29,7 @@ import (
 const usage = `usage:
   divio-control-plane serve --db FILE [--listen ADDR] [--encryption-key-file FILE] [--bootstrap SEED] [--ready-file FILE]
                             [--data-dir DIR] [--check-workers N] [--sync-workers N] [--dev] [--public-only]
+                            [--fault-429 RATE] [--fault-503 RATE] [--fault-drop RATE] [--fault-slow RATE] [--fault-slow-delay D]
   divio-control-plane bootstrap --db FILE SEED
 
 Run "divio-control-plane serve -h" or "divio-control-plane bootstrap -h" for the flags.
@@ -103,6 +104,7 @@ type serveOptions struct {
 	listen, dbPath, keyFile, seedFile, readyFile, dataDir string
 	dev, publicOnly                                       bool
 	checkWorkers, syncWorkers                             int
+	faults                                                *controlplane.Faults
 }
 
 func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
@@ -129,7 +131,7 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 	defer stop()
 	server, err := controlplane.New(ctx, controlplane.Config{
 		DBPath: opts.dbPath, EncryptionKey: key, Dev: opts.dev, PublicOnly: opts.publicOnly, Logger: logger,
-		CheckWorkers: opts.checkWorkers, SyncWorkers: opts.syncWorkers, DataDir: opts.dataDir,
+		CheckWorkers: opts.checkWorkers, SyncWorkers: opts.syncWorkers, DataDir: opts.dataDir, Faults: opts.faults,
 	})
 	if err != nil {
 		return err
@@ -154,6 +156,16 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 	return listenAndServe(ctx, stop, server.Handler(), opts, logger)
 }
 
+// faultFlags are the fault-injection flags (resilience tests, demos).
+func faultFlags(flags *flag.FlagSet, f *controlplane.Faults) {
+	flags.Float64Var(&f.TooManyRequests, "fault-429", 0, "share of API requests answered 429 with Retry-After, not run (0..1)")
+	flags.Float64Var(&f.Unavailable, "fault-503", 0, "share of API requests answered 503 with Retry-After, not run (0..1)")
+	flags.Float64Var(&f.Dropped, "fault-drop", 0, "share of API requests run whose answer is dropped (connection closed) (0..1)")
+	flags.Float64Var(&f.Slow, "fault-slow", 0, "share of API requests delayed by --fault-slow-delay (0..1)")
+	flags.DurationVar(&f.SlowDelay, "fault-slow-delay", 2*time.Second, "delay of the slow requests")
+	flags.IntVar(&f.RetryAfter, "fault-retry-after", 1, "seconds in the Retry-After of injected 429 and 503 answers")
+}
+
 // parseServeFlags reads serve's command line.
 func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	var opts serveOptions
@@ -172,6 +184,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	flags.IntVar(&opts.checkWorkers, "check-workers", 4, "how many repository access checks run at once")
 	flags.IntVar(&opts.syncWorkers, "sync-workers", 4, "how many pulls of (different) repositories run at once")
 	flags.StringVar(&opts.dataDir, "data-dir", "", "directory for the platform's copies of repositories (mirrors/); default: the database's directory")
+	opts.faults = &controlplane.Faults{}
+	faultFlags(flags, opts.faults)
 	positional, err := parseArgs(flags, args)
 	switch {
 	case err != nil:
