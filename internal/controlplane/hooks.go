@@ -1,6 +1,8 @@
 package controlplane
 
 import (
+	"sync"
+
 	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -9,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/time/rate"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -303,6 +306,11 @@ func (s *Server) receiveDelivery(w http.ResponseWriter, r *http.Request) {
 	kind, event := deliveryEvent(hook.Type, r.Header)
 	h := &hookRequest{s: s, w: w, r: r, hook: hook, now: s.now(),
 		logAttrs: []slog.Attr{slog.String("webhook", hook.UUID), slog.String("type", string(hook.Type)), slog.String("event", event)}}
+	if !s.deliveryLimits.allow(hook.UUID) {
+		w.Header().Set("Retry-After", "1")
+		h.reject(http.StatusTooManyRequests, fmt.Sprintf("More than %d deliveries a second to this webhook; try again later.", deliveriesPerSecond))
+		return
+	}
 	body, ok := h.verifiedBody()
 	if !ok {
 		return
@@ -323,7 +331,7 @@ func (s *Server) receiveDelivery(w http.ResponseWriter, r *http.Request) {
 	}
 	detail, notPayload := judgeDelivery(&delivery, kind, event, hook.Type, body, repo.ApplicationBranch)
 	if notPayload != nil {
-		h.reject(http.StatusBadRequest, notPayload.detail)
+		h.rejectVerified(http.StatusBadRequest, notPayload.detail)
 		return
 	}
 	h.logAttrs = append(h.logAttrs, slog.String("pushed_head", delivery.PushedHead))
@@ -352,14 +360,22 @@ func (h *hookRequest) answer(status int, a deliveryAnswer) {
 	writeJSON(h.w, status, a)
 }
 
-// reject notes the rejection on the webhook and answers it.
+// reject answers a delivery that is not from the webhook's host (or not
+// verified yet): anyone who knows the URL can send one, so it changes no
+// recorded state; it is only logged.
 func (h *hookRequest) reject(status int, detail string) {
+	h.answer(status, deliveryAnswer{Result: store.DeliveryRejected, Detail: detail})
+}
+
+// rejectVerified notes on the webhook that its host sent something it
+// cannot use, and answers it.
+func (h *hookRequest) rejectVerified(status int, detail string) {
 	ctx := h.r.Context()
 	if err := h.s.store.NoteDelivery(ctx, h.hook.UUID, store.DeliveryRejected, h.now); err != nil {
 		h.s.logger.LogAttrs(ctx, slog.LevelError, "recording a rejected delivery failed",
 			slog.String("webhook", h.hook.UUID), slog.String("error", err.Error()))
 	}
-	h.answer(status, deliveryAnswer{Result: store.DeliveryRejected, Detail: detail})
+	h.reject(status, detail)
 }
 
 // verifiedBody reads the delivery's body once it is known to be JSON, and
@@ -419,11 +435,37 @@ func (h *hookRequest) record(delivery store.Delivery, detail string) {
 		h.s.writeError(h.w, h.r, err)
 	case duplicate:
 		h.answer(http.StatusOK, deliveryAnswer{Result: store.DeliveryDuplicate, Delivery: delivery.ID,
-			Detail: "This delivery was already received; nothing is pulled again."})
+			Detail: "This delivery, or a push of this commit, was already received; nothing is pulled again."})
 	case delivery.Result == store.DeliveryAccepted:
 		h.s.queueDeliveryPull(h.hook.RepositoryUUID)
 		h.answer(http.StatusAccepted, deliveryAnswer{Result: store.DeliveryAccepted, Delivery: delivery.ID})
 	default:
 		h.answer(http.StatusAccepted, deliveryAnswer{Result: store.DeliveryIgnored, Delivery: delivery.ID, Detail: detail})
 	}
+}
+
+// deliveriesPerSecond bounds the deliveries one webhook takes (a burst of
+// twice as many is allowed), so that a replayed or forged stream costs
+// little.
+const deliveriesPerSecond = 10
+
+// deliveryLimiter is a token bucket per webhook.
+type deliveryLimiter struct {
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// allow takes a token of webhook's bucket, reporting false when it is empty.
+func (l *deliveryLimiter) allow(webhook string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.limiters == nil {
+		l.limiters = map[string]*rate.Limiter{}
+	}
+	limiter := l.limiters[webhook]
+	if limiter == nil {
+		limiter = rate.NewLimiter(deliveriesPerSecond, 2*deliveriesPerSecond)
+		l.limiters[webhook] = limiter
+	}
+	return limiter.Allow()
 }

@@ -184,15 +184,16 @@ func TestWebhookDeliveriesForEachHost(t *testing.T) {
 				t.Fatalf("secret %v for %s", deref(hook.Secret), typ)
 			}
 
-			// A push to the tracked branch: accepted, the pushed head is the
-			// origin head as last seen, and one pull makes the platform follow.
+			// A push to the tracked branch: accepted, and one pull makes the
+			// platform follow. The payload's head is not taken for the origin
+			// head (a replay could rewind it): the pull reads it from the origin.
 			valid := newPush(t, typ, "main", headA)
 			answer := deliver(t, ts, valid, hook).expectResult(t, http.StatusAccepted, "accepted")
 			if answer.Delivery != valid.id() {
 				t.Errorf("delivery %q, want %q", answer.Delivery, valid.id())
 			}
 			status := syncStatusOf(t, ts, repo.Application)
-			if deref(status.OriginHead) != headA || status.OriginHeadSeenAt == nil || status.PlatformHead != nil || status.InSync ||
+			if deref(status.OriginHead) == headA || status.PlatformHead != nil || status.InSync ||
 				deref(status.LastDeliveryResult) != "accepted" || !status.WebhookConfigured || deref(status.WebhookType) != typ {
 				t.Fatalf("before the pull: %s", mustJSON(status))
 			}
@@ -229,10 +230,11 @@ func TestWebhookDeliveriesForEachHost(t *testing.T) {
 				unsigned.header.Set("X-Hub-Signature-256", "sha256=")
 				unsigned.header["X-Gitlab-Token"] = []string{""}
 				deliver(t, ts, unsigned, hook).expectResult(t, http.StatusUnauthorized, "rejected")
+				// Anyone with the URL can send these: they change nothing recorded.
 				var read webhookView
 				ts.get("/apps/v3/webhooks/"+hook.UUID+"/", http.StatusOK, &read)
-				if deref(read.LastDeliveryResult) != "rejected" {
-					t.Errorf("last delivery result %v after a forged one", deref(read.LastDeliveryResult))
+				if deref(read.LastDeliveryResult) != "duplicate" {
+					t.Errorf("last delivery result %v after forged ones, want the last real one's (duplicate)", deref(read.LastDeliveryResult))
 				}
 			}
 			if typ == "github" {
@@ -376,4 +378,39 @@ func TestDeliveryIDFallbacks(t *testing.T) {
 // storeWebhook is a webhook of type typ with secret, for unit tests.
 func storeWebhook(typ, secret string) store.Webhook {
 	return store.Webhook{UUID: uuid.NewString(), Type: store.WebhookType(typ), Secret: secret}
+}
+
+// A captured push re-sent with fresh delivery ids (the id is not signed)
+// is accepted once: its replays pull nothing, never rewind the origin head,
+// and a burst of them is throttled.
+func TestReplayedPushWithFreshIDs(t *testing.T) {
+	syncer := newFakeSyncer()
+	ts := newTestServer(t, withSyncer(syncer))
+	repo := bindApplication(t, ts, acmeWeb, sshURL)
+	hook := createWebhook(t, ts, objects{"application": repo.Application, "type": "github"})
+
+	syncer.setOrigin("main", headA)
+	deliver(t, ts, newPush(t, "github", "main", headA), hook).expectResult(t, http.StatusAccepted, "accepted")
+	waitIdle(t, ts)
+	syncer.setOrigin("main", headB)
+	deliver(t, ts, newPush(t, "github", "main", headB), hook).expectResult(t, http.StatusAccepted, "accepted")
+	waitIdle(t, ts)
+	pulls := len(syncer.requests())
+
+	results := map[int]int{}
+	for range 3 * deliveriesPerSecond {
+		old := newPush(t, "github", "main", headA) // the captured push of headA, with a fresh id
+		results[deliver(t, ts, old, hook).status]++
+	}
+	waitIdle(t, ts)
+	if results[http.StatusAccepted] != 0 || results[http.StatusTooManyRequests] == 0 {
+		t.Fatalf("answers to 30 replays at once: %v; want none accepted, some throttled", results)
+	}
+	if n := len(syncer.requests()); n != pulls {
+		t.Fatalf("replays made %d more pulls", n-pulls)
+	}
+	status := syncStatusOf(t, ts, repo.Application)
+	if deref(status.OriginHead) != headB || deref(status.PlatformHead) != headB {
+		t.Fatalf("after the replays the origin head is %v and the platform's %v, want both %s", deref(status.OriginHead), deref(status.PlatformHead), headB)
+	}
 }

@@ -65,6 +65,7 @@ type Server struct {
 	now              func() time.Time
 	handler          http.Handler
 	idempotencyLocks keyedMutex
+	deliveryLimits   deliveryLimiter
 	checker          AccessChecker
 	checks           checkQueue
 	syncer           Syncer

@@ -137,7 +137,8 @@ func TestGitHubSecretRotationAndChosenSecrets(t *testing.T) {
 	if rotated.Secret != nil || !rotated.SecretChosen {
 		t.Fatalf("rotated to %v (chosen %v), want it hidden and marked chosen", deref(rotated.Secret), rotated.SecretChosen)
 	}
-	deliver(t, ts, signedWith(newPush(t, "github", "main", headA), another), rotated).expectResult(t, http.StatusAccepted, "accepted")
+	headC := "c0ffee0123456789abcdef0123456789abcdef01"
+	deliver(t, ts, signedWith(newPush(t, "github", "main", headC), another), rotated).expectResult(t, http.StatusAccepted, "accepted")
 	waitIdle(t, ts)
 	if n := len(syncer.requests()); n < 2 || n > 3 {
 		t.Fatalf("%d pulls for 3 accepted deliveries", n)

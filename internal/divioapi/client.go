@@ -4,8 +4,8 @@
 package divioapi
 
 import (
-	"cmp"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,7 +27,7 @@ import (
 const DefaultBaseURL = "https://api.divio.com"
 
 const (
-	defaultUserAgent    = "terraform-provider-divio"
+	defaultUserAgent = "terraform-provider-divio"
 	// defaultRetryMax is a backstop: the retry budget is what bounds a call.
 	defaultRetryMax     = 64
 	defaultRetryBudget  = 5 * time.Minute

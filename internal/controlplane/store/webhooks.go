@@ -320,17 +320,39 @@ func (s *Store) NoteDelivery(ctx context.Context, webhookUUID, result string, at
 	return nil
 }
 
+// headKnown reports whether an accepted delivery's pushed head is known
+// already: the platform's head, or the head of an earlier accepted delivery
+// of the webhook (whose pull was asked for then).
+func headKnown(ctx context.Context, tx *sql.Tx, d Delivery) (bool, error) {
+	if d.Result != DeliveryAccepted || d.PushedHead == "" {
+		return false, nil
+	}
+	var known bool
+	err := tx.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM repository_sync WHERE repository_uuid = ? AND platform_head = ?)
+		OR EXISTS (SELECT 1 FROM webhook_deliveries WHERE webhook_uuid = ? AND result = ? AND pushed_head = ?)`,
+		d.RepositoryUUID, d.PushedHead, d.WebhookUUID, DeliveryAccepted, d.PushedHead).Scan(&known)
+	return known, err
+}
+
 // RecordDelivery remembers a delivery's id and, in the same transaction,
-// what it means: for an accepted delivery, the pushed head as the origin
-// head as last seen, and one more pull asked for. It reports duplicate,
-// and changes nothing but the webhook's last delivery, when the webhook
-// already took a delivery with this id: of concurrent deliveries with one
-// id, exactly one is recorded.
+// what it means: for an accepted delivery of a head the platform does not
+// know yet, one more pull asked for. It reports duplicate, and changes
+// nothing but the webhook's last delivery, when the webhook already took a
+// delivery with this id (of concurrent deliveries with one id, exactly one
+// is recorded), or when the pushed head is known already (headKnown): a
+// replayed delivery with a fresh id pulls nothing. The payload's head is
+// never taken for the origin head, so no delivery can rewind it: the pull
+// reads the origin's head from the origin itself.
 func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (duplicate bool, err error) {
 	at := timestamp(d.ReceivedAt)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_uuid = ? AND received_at < ?`,
 			d.WebhookUUID, timestamp(d.ReceivedAt.Add(-deliveryRetention))); err != nil {
+			return err
+		}
+		known, err := headKnown(ctx, tx, d)
+		if err != nil {
 			return err
 		}
 		result, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_uuid, delivery_id, received_at, result, pushed_head)
@@ -343,7 +365,7 @@ func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (duplicate bool,
 		if err != nil {
 			return err
 		}
-		duplicate = inserted == 0
+		duplicate = inserted == 0 || known
 		lastResult := d.Result
 		if duplicate {
 			lastResult = DeliveryDuplicate
@@ -355,13 +377,8 @@ func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (duplicate bool,
 		if duplicate || d.Result != DeliveryAccepted {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO repository_sync (repository_uuid, origin_head, origin_head_seen_at, pull_requested)
-			VALUES (?, ?, CASE WHEN ? IS NULL THEN NULL ELSE ? END, 1)
-			ON CONFLICT (repository_uuid) DO UPDATE SET
-				origin_head = COALESCE(excluded.origin_head, origin_head),
-				origin_head_seen_at = COALESCE(excluded.origin_head_seen_at, origin_head_seen_at),
-				pull_requested = pull_requested + 1`,
-			d.RepositoryUUID, nullIfEmpty(d.PushedHead), nullIfEmpty(d.PushedHead), at)
+		_, err = tx.ExecContext(ctx, `INSERT INTO repository_sync (repository_uuid, pull_requested) VALUES (?, 1)
+			ON CONFLICT (repository_uuid) DO UPDATE SET pull_requested = pull_requested + 1`, d.RepositoryUUID)
 		return err
 	})
 	if err != nil {
