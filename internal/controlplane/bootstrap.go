@@ -280,6 +280,30 @@ func BootstrapDB(ctx context.Context, dbPath string, seed Seed) (*BootstrapResul
 	return result, errors.Join(err, st.Close())
 }
 
+// RevokeToken revokes an API token in the database at dbPath; a server
+// running on it refuses the token from its next request on.
+func RevokeToken(ctx context.Context, dbPath, token string) error {
+	return withStore(ctx, dbPath, func(st *store.Store) error { return st.RevokeToken(ctx, token) })
+}
+
+// RemoveUser removes a user (by email), with their tokens, from the
+// database at dbPath, effective at once.
+func RemoveUser(ctx context.Context, dbPath, email string) error {
+	return withStore(ctx, dbPath, func(st *store.Store) error { return st.RemoveUser(ctx, email) })
+}
+
+// withStore runs fn on the existing database at dbPath.
+func withStore(ctx context.Context, dbPath string, fn func(*store.Store) error) error {
+	if _, err := os.Stat(dbPath); err != nil {
+		return fmt.Errorf("controlplane: %w", err)
+	}
+	st, err := store.Open(ctx, store.Options{Path: dbPath})
+	if err != nil {
+		return fmt.Errorf("controlplane: %w", err)
+	}
+	return errors.Join(fn(st), st.Close())
+}
+
 func applySeed(ctx context.Context, st *store.Store, seed Seed) (*BootstrapResult, error) {
 	if err := seed.Validate(); err != nil {
 		return nil, fmt.Errorf("controlplane: invalid seed: %w", err)

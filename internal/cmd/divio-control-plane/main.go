@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,6 +33,8 @@ const usage = `usage:
                             [--data-dir DIR] [--check-workers N] [--sync-workers N] [--dev] [--public-only]
                             [--fault-429 RATE] [--fault-503 RATE] [--fault-drop RATE] [--fault-slow RATE] [--fault-slow-delay D]
   divio-control-plane bootstrap --db FILE SEED
+  divio-control-plane revoke-token --db FILE     (reads the token from stdin)
+  divio-control-plane remove-user --db FILE EMAIL
 
 Run "divio-control-plane serve -h" or "divio-control-plane bootstrap -h" for the flags.
 `
@@ -44,10 +48,10 @@ type usageError struct{ message string }
 func (e usageError) Error() string { return e.message }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	var err error
 	command := ""
@@ -59,6 +63,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = serve(args, logger, stderr)
 	case "bootstrap":
 		err = bootstrap(args, stdout, stderr)
+	case "revoke-token":
+		err = revokeToken(args, stdin, stdout, stderr)
+	case "remove-user":
+		err = removeUser(args, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -314,4 +322,54 @@ func bootstrap(args []string, stdout, stderr io.Writer) error {
 	encoder := json.NewEncoder(stdout)
 	encoder.SetIndent("", "  ")
 	return encoder.Encode(result)
+}
+
+// revokeToken revokes the API token read from stdin (so that it shows in
+// no process list or shell history), effective at once.
+func revokeToken(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	dbPath, positional, err := dbFlag("revoke-token", args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 0 {
+		return usageError{"revoke-token reads the token from stdin, not from its arguments"}
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	token := strings.TrimSpace(line)
+	if token == "" {
+		return usageError{fmt.Sprintf("revoke-token: no token on stdin (%v)", err)}
+	}
+	if err := controlplane.RevokeToken(context.Background(), dbPath, token); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "token revoked")
+	return nil
+}
+
+// removeUser removes a user by email, with their tokens, effective at once.
+func removeUser(args []string, stdout, stderr io.Writer) error {
+	dbPath, positional, err := dbFlag("remove-user", args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 1 {
+		return usageError{"remove-user needs one email"}
+	}
+	if err := controlplane.RemoveUser(context.Background(), dbPath, positional[0]); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "user removed:", positional[0])
+	return nil
+}
+
+// dbFlag parses a command's --db flag and returns it with the arguments.
+func dbFlag(command string, args []string, stderr io.Writer) (string, []string, error) {
+	flags := flag.NewFlagSet(command, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	dbPath := flags.String("db", "", "SQLite database file of the control plane (required)")
+	positional, err := parseArgs(flags, args)
+	if err == nil && *dbPath == "" {
+		err = usageError{command + " needs --db"}
+	}
+	return *dbPath, positional, err
 }
