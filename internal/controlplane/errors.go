@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
@@ -112,7 +114,37 @@ func decodeJSON(r *http.Request, dst any) error {
 	if err != nil {
 		return err
 	}
+	if err := checkJSONContentType(r, body); err != nil {
+		return err
+	}
 	return decodeBody(body, dst)
+}
+
+// checkJSONContentType refuses a body sent as anything but JSON (415), as
+// DRF's parsers do; an empty body needs no type.
+func checkJSONContentType(r *http.Request, body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	contentType := r.Header.Get("Content-Type")
+	if mediaType, _, err := mime.ParseMediaType(contentType); err == nil && mediaType == "application/json" {
+		return nil
+	}
+	return &detailError{http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", truncateInput(contentType))}
+}
+
+// truncateInput shortens what a client sent before a message quotes it: a
+// megabyte of garbage is not echoed back.
+func truncateInput(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // decodeBody is decodeJSON of a body already read.

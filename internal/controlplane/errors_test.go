@@ -28,3 +28,32 @@ func TestRequestBodyErrors(t *testing.T) {
 		})
 	}
 }
+
+// Every answer is JSON in the documented shape: a body of another type is
+// refused with 415, long input is not echoed back whole, and paths the
+// router would clean (.., //) are not answered with a plain-text redirect.
+func TestAPIHygiene(t *testing.T) {
+	ts := newTestServer(t)
+	acme := ts.seed.Organisations["Acme"]
+	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, `{"organisation": "`+acme+`", "url": "git@github.com:acme/x.git"}`,
+		"Content-Type", "text/plain").
+		expectJSON(t, http.StatusUnsupportedMediaType, `{"detail": "Unsupported media type \"text/plain\" in request."}`)
+	var list listResponse[repositoryView]
+	ts.get("/apps/v3/repositories/", http.StatusOK, &list)
+	if list.Count != 0 {
+		t.Fatalf("a text/plain body created %d repositories", list.Count)
+	}
+
+	long := strings.Repeat("x", 1<<20)
+	resp := ts.request(http.MethodGet, "/apps/v3/applications/?organisation="+long, adaToken, nil)
+	if resp.status != http.StatusBadRequest || len(resp.body) > 1024 || !strings.Contains(string(resp.body), "…") {
+		t.Fatalf("a 1 MiB id: %d, %d bytes of answer", resp.status, len(resp.body))
+	}
+
+	for _, path := range []string{"/apps/v3/../iam/v3/me/", "/apps//v3/applications/", "/apps/v3/applications/./"} {
+		resp := ts.request(http.MethodGet, path, adaToken, nil)
+		if ct := resp.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") || resp.status/100 == 3 {
+			t.Errorf("GET %s: %d %q %s; want a JSON answer, not a redirect", path, resp.status, ct, resp.body)
+		}
+	}
+}

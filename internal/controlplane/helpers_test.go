@@ -164,6 +164,9 @@ func (ts *testServer) request(method, path, token string, body any, headers ...s
 	if token != "" {
 		req.Header.Set("Authorization", "Token "+token)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json") // as every client sends a body; headers may override
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

@@ -220,6 +220,12 @@ func errHostLabel(raw, host string) *Error {
 	return newError(raw, "The host %q in %q has an empty part (a leading dot or two dots in a row). Write the host name exactly, e.g. %q.", host, redact(raw), "git.example.com")
 }
 
+func errNumericHost(raw, host string) *Error {
+	return newError(raw, "The host %q in %q is a number but not an IPv4 address in dotted-decimal form; resolvers read such forms "+
+		"(a single number, hexadecimal, or fewer than four parts) as addresses of their own. Write four numbers from 0 to 255 "+
+		"separated by dots, without leading zeros, e.g. %q, or use the host name.", host, redact(raw), "192.0.2.10")
+}
+
 func errIPv6NeedsBrackets(raw, host string) *Error {
 	return newError(raw, "The host %q in %q is an IPv6 address without brackets. Write IPv6 addresses in brackets, e.g. %q.", host, redact(raw), "ssh://git@[2001:db8::1]/acme/website.git")
 }

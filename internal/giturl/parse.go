@@ -361,12 +361,31 @@ func checkHost(raw, host string) (string, error) {
 	if h == "" {
 		return "", errEmptyHost(raw)
 	}
-	for _, label := range strings.Split(h, ".") {
+	labels := strings.Split(h, ".")
+	for _, label := range labels {
 		if label == "" {
 			return "", errHostLabel(raw, host)
 		}
 	}
+	// A host whose last part is a number is an IPv4 address to resolvers,
+	// which also read "2852039166", "0xa9fea9fe" or "127.1": only the plain
+	// dotted-decimal form is accepted, so that what is checked is what Git
+	// connects to.
+	if isNumber(labels[len(labels)-1]) {
+		if addr, err := netip.ParseAddr(h); err != nil || !addr.Is4() || addr.String() != h {
+			return "", errNumericHost(raw, host)
+		}
+	}
 	return h, nil
+}
+
+// isNumber reports a decimal number or a 0x-prefixed hexadecimal one.
+func isNumber(label string) bool {
+	digits := "0123456789"
+	if rest, ok := strings.CutPrefix(label, "0x"); ok {
+		label, digits = rest, "0123456789abcdef"
+	}
+	return strings.Trim(label, digits) == ""
 }
 
 // decodedLeadingDash catches "%2D..." in a user or host: Git percent-decodes

@@ -315,3 +315,28 @@ func TestTableSizes(t *testing.T) {
 		t.Fatalf("tables too small: %d bad, %d good", len(badInputs), len(goodInputs))
 	}
 }
+
+// Numeric and shorthand IPv4 forms are refused: resolvers read them as
+// addresses (2852039166 and 0xa9fea9fe are 169.254.169.254, 127.1 is
+// 127.0.0.1), which would slip past a check of the dotted form.
+func TestNumericHostForms(t *testing.T) {
+	for _, raw := range []string{
+		"ssh://git@2852039166/acme/site.git",
+		"ssh://git@0xa9fea9fe/acme/site.git",
+		"git@127.1:acme/site.git",
+		"https://10.1/acme/site.git",
+		"ssh://git@010.0.0.1/acme/site.git",
+		"ssh://git@256.1.1.1/acme/site.git",
+		"ssh://git@example.0x7f/acme/site.git",
+	} {
+		_, err := Parse(raw)
+		if err == nil || !strings.Contains(err.Error(), "dotted-decimal") {
+			t.Errorf("Parse(%q) = %v, want the dotted-decimal message", raw, err)
+		}
+	}
+	for _, raw := range []string{"ssh://git@192.0.2.10/acme/site.git", "git@git2.example.com:acme/site.git", "ssh://git@host-1/acme.git", "git@1password.example:acme/site.git"} {
+		if _, err := Parse(raw); err != nil {
+			t.Errorf("Parse(%q) = %v, want it accepted", raw, err)
+		}
+	}
+}
