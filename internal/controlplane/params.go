@@ -8,7 +8,9 @@ import (
 )
 
 // invalidUUIDMessage is Django's wording, curly quotes included.
-func invalidUUIDMessage(value string) string { return "“" + truncateInput(value) + "” is not a valid UUID." }
+func invalidUUIDMessage(value string) string {
+	return "“" + truncateInput(value) + "” is not a valid UUID."
+}
 
 // parseUUID accepts what Django's UUIDField accepts (with or without
 // hyphens, braces or urn:uuid:) and returns the canonical form the store uses.
