@@ -9,8 +9,9 @@
 #
 # divio_application_repository needs the application_migration extension.
 # On api.divio.com, migrate in the Control Panel instead (Repository >
-# Migrate to external repository), then import the application (below) with
-# repository and branch set to match.
+# Migrate to external repository), then import the repository and the
+# application with repository and branch set to match (see the guide
+# "Migrating an existing application from the Control Panel").
 
 terraform {
   required_providers {

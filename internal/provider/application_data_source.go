@@ -59,19 +59,20 @@ func (d *ApplicationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"external repository it uses (if any). Public API.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the application. Exactly one of `id` and `slug` must be set.",
+				MarkdownDescription: "UUID of the application to read. Exactly one of `id` and `slug` must be set (checked at plan time, as is a malformed UUID). Public API.",
 				Optional:            true,
 				Computed:            true,
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"slug": schema.StringAttribute{
-				MarkdownDescription: "Slug of the application (the name in its URLs). Exactly one of `id` and `slug` must be set.",
+				MarkdownDescription: "Slug of the application to read (the name in its URLs). Exactly one of `id` and `slug` must be set (checked at plan time). Public API.",
 				Optional:            true,
 				Computed:            true,
 			},
 			"organisation": schema.StringAttribute{
-				MarkdownDescription: "UUID of the organisation that owns the application. When looking up by `slug`, " +
-					"setting it restricts the search to that organisation.",
+				MarkdownDescription: "UUID of the organisation that owns the application. Optional: when " +
+					"looking up by `slug`, setting it restricts the search to that organisation. A malformed UUID is " +
+					"refused at plan time. Public API.",
 				Optional:   true,
 				Computed:   true,
 				Validators: []validator.String{validators.UUID()},
@@ -92,7 +93,7 @@ func (d *ApplicationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 					Attributes: map[string]schema.Attribute{
 						"id":     schema.StringAttribute{Computed: true, MarkdownDescription: "UUID of the environment."},
 						"slug":   schema.StringAttribute{Computed: true, MarkdownDescription: "Slug of the environment, e.g. `test`."},
-						"branch": schema.StringAttribute{Computed: true, MarkdownDescription: "Git branch the environment tracks."},
+						"branch": schema.StringAttribute{Computed: true, MarkdownDescription: "Git branch the environment tracks (`divio_environment_tracking_branch` changes it, where the server offers `tracking_branches`)."},
 					},
 				},
 			},

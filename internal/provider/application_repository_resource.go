@@ -56,34 +56,36 @@ func (r *ApplicationRepositoryResource) Metadata(_ context.Context, req resource
 
 func (r *ApplicationRepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Moves an existing application (one on Divio's own Git server, or already on an external " +
-			"repository) to an external repository: the Control Panel's **Migrate to external repository**. Create " +
-			"verifies the repository (as `divio_repository_verification` does, with `migrate`) and then migrates. " +
-			"**Extension**: needs a server with `application_migration` (refused at plan time otherwise; migrate in " +
-			"the Control Panel instead). Push your branches to the repository first. Destroy only stops managing it: " +
-			"an application cannot return to Divio's own Git server.",
+		MarkdownDescription: "Moves an existing application (one on Divio's own Git server, or already on an " +
+			"external repository) to an external repository: the Control Panel's **Migrate to external repository**. " +
+			"Create verifies the repository (as `divio_repository_verification` does, with `migrate`) and then " +
+			"migrates. **Extension** `application_migration`: every attribute of this type needs it, and the type is " +
+			"refused at plan time without it (`Not available on this Divio API`; migrate in the Control Panel " +
+			"instead, then import the `divio_application`). Push your branches to the repository first. Destroy only " +
+			"stops managing it: an application cannot return to Divio's own Git server.",
 		Attributes: map[string]schema.Attribute{
 			"application": schema.StringAttribute{
-				MarkdownDescription: "UUID of the application to migrate.",
+				MarkdownDescription: "UUID of the application to migrate, e.g. `data.divio_application.web.id`. Required; a malformed UUID is refused at plan time. Changing it replaces the resource (the new application is migrated; the old one stays on its repository). Extension `application_migration`.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"repository": schema.StringAttribute{
-				MarkdownDescription: "UUID of the `divio_repository` to move to. A change migrates again.",
+				MarkdownDescription: "UUID of the `divio_repository` to move to; install its `public_key` on the Git host with write access first. Required; a malformed UUID is refused at plan time. A change verifies and migrates again, in place. Extension `application_migration`.",
 				Required:            true,
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"branch": schema.StringAttribute{
-				MarkdownDescription: "Branch the application tracks (default `main`); it must exist at the remote. A change migrates again.",
+				MarkdownDescription: "Branch the application tracks. Default `main`. An invalid Git branch name is refused at plan time; the branch must exist at the remote (checked on apply). A change verifies and migrates again, in place. Extension `application_migration`.",
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString("main"),
 				Validators:          []validator.String{validators.BranchName()},
 			},
 			"migrate": schema.BoolAttribute{
-				MarkdownDescription: "Verify as a migration (default `true`): the branch may hold any code. `false` checks " +
-					"it as for a new application (only `LICENSE`, `README`, `README.rst`).",
+				MarkdownDescription: "Verify as a migration. Default `true`: the branch may hold any code. " +
+					"`false` checks it as for a new application (only `LICENSE`, `README`, `README.rst`). A change verifies " +
+					"and migrates again, in place. Extension `application_migration`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),

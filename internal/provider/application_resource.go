@@ -59,66 +59,73 @@ func (r *ApplicationResource) Schema(_ context.Context, _ resource.SchemaRequest
 	adoptOrReplace := []planmodifier.String{replaceUnlessImported{}}
 	uuid := []validator.String{validators.UUID()}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "A Divio application, created with Divio's public API (`POST /apps/v3/applications/`). " +
-			"With `repository` and `branch` it is created on an external repository, which must be verified first " +
-			"(`divio_repository_verification`). Changing `repository` or `branch` later is the Control Panel's " +
-			"\"Migrate to external repository\": done in place where the server offers the `application_migration` " +
-			"extension, refused at plan time otherwise. Divio's public API cannot delete an application; destroy " +
-			"needs the `application_deletion` extension and `deletion_protection = false`.",
+		MarkdownDescription: "A Divio application, created with Divio's public API (`POST " +
+			"/apps/v3/applications/`). With `repository` and `branch` it is created on an external repository, which " +
+			"must be verified first (`divio_repository_verification`). Changing `repository` or `branch` later is the " +
+			"Control Panel's \"Migrate to external repository\": done in place where the server offers the " +
+			"`application_migration` extension, refused at plan time otherwise. Divio's public API cannot delete an " +
+			"application; destroy (and replacement) needs the `application_deletion` extension and " +
+			"`deletion_protection = false`, and is refused at plan time otherwise.\n\n**Works against " +
+			"api.divio.com**: create, read, import. **Extensions**: `application_migration` (changing `repository` or " +
+			"`branch`), `application_deletion` (destroy, replacement).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the application.",
+				MarkdownDescription: "UUID of the application, set by Divio. Read-only. Public API.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "Human-readable name. Divio's public API cannot rename an application: a change is refused at plan time (rename it in the Control Panel, then here).",
+				MarkdownDescription: "Human-readable name, sent at creation. Required. Divio's public API cannot rename an application, and replacing it would delete it: a change is refused at plan time (`Cannot change name`); rename it in the Control Panel, then here. Public API.",
 				Required:            true,
 			},
 			"slug": schema.StringAttribute{
-				MarkdownDescription: "Slug: the name in the application's URLs, unique on Divio. Changing it replaces the application.",
+				MarkdownDescription: "Slug: the name in the application's URLs, unique on Divio. Required. Changing it replaces the application (refused at plan time while `deletion_protection` is `true`, and without the `application_deletion` extension). Public API.",
 				Required:            true,
 				PlanModifiers:       replace,
 			},
 			"organisation": schema.StringAttribute{
-				MarkdownDescription: "UUID of the organisation, e.g. `data.divio_organisation.acme.id`. Changing it replaces the application.",
+				MarkdownDescription: "UUID of the organisation that owns the application, e.g. `data.divio_organisation.acme.id`. Required; a malformed UUID is refused at plan time. Changing it replaces the application (refused at plan time while `deletion_protection` is `true`, and without the `application_deletion` extension). Public API.",
 				Required:            true,
 				PlanModifiers:       replace,
 				Validators:          uuid,
 			},
 			"plan_group": schema.StringAttribute{
-				MarkdownDescription: "UUID of the plan group, e.g. `data.divio_plan_group.web.id`. Changing it replaces the application.",
+				MarkdownDescription: "UUID of the plan group, e.g. `data.divio_plan_group.web.id`. Required; a malformed UUID is refused at plan time. Changing it replaces the application (refused at plan time while `deletion_protection` is `true`, and without the `application_deletion` extension). Divio does not answer it back, so after an import the first apply records the configured value without any API call. Public API.",
 				Required:            true,
 				PlanModifiers:       adoptOrReplace,
 				Validators:          uuid,
 			},
 			"region": schema.StringAttribute{
-				MarkdownDescription: "UUID of the region, one of the plan group's, e.g. `data.divio_region.eu.id`. Changing it replaces the application.",
+				MarkdownDescription: "UUID of the region, one of the plan group's (`data.divio_plan_group.<name>.regions`), e.g. `data.divio_region.eu.id`. Required; a malformed UUID is refused at plan time. Changing it replaces the application (refused at plan time while `deletion_protection` is `true`, and without the `application_deletion` extension). Divio does not answer it back, so after an import the first apply records the configured value without any API call. Public API.",
 				Required:            true,
 				PlanModifiers:       adoptOrReplace,
 				Validators:          uuid,
 			},
 			"app_template": schema.StringAttribute{
-				MarkdownDescription: "Application template to start from. Changing it replaces the application.",
+				MarkdownDescription: "Application template to start from (the API's `app_template`). Optional; no default (none is sent). Changing it replaces the application (refused at plan time while `deletion_protection` is `true`, and without the `application_deletion` extension). Divio does not answer it back, so after an import the first apply records the configured value without any API call. Public API.",
 				Optional:            true,
 				PlanModifiers:       adoptOrReplace,
 			},
 			"repository": schema.StringAttribute{
-				MarkdownDescription: "UUID of a verified external repository, e.g. `divio_repository_verification.site.repository`; " +
-					"null for Divio's own Git server. A change is a migration (see above); once external, an application " +
-					"cannot go back to Divio's Git server.",
+				MarkdownDescription: "UUID of a verified external repository, e.g. " +
+					"`divio_repository_verification.site.repository` (so that the application is created after the " +
+					"verification). Default null: Divio's own Git server. A malformed UUID is refused at plan time. Set at " +
+					"creation with the public API. A change later is a migration, in place: it needs the " +
+					"`application_migration` extension and is refused at plan time without it (`Not available on this Divio " +
+					"API`; migrate in the Control Panel instead). Going back to null is refused at plan time (`Cannot " +
+					"return to Divio's Git server`).",
 				Optional:   true,
 				Validators: uuid,
 			},
 			"branch": schema.StringAttribute{
-				MarkdownDescription: "Branch of `repository` the application's environments track (default `main` with a repository). A change is a migration.",
+				MarkdownDescription: "Branch of `repository` the application's environments track. Default `main` when `repository` is set, null without one. An invalid Git branch name is refused at plan time; the branch must exist at the remote. Set at creation with the public API. A change later is a migration, in place: it needs the `application_migration` extension and is refused at plan time without it.",
 				Optional:            true,
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 				Validators:          []validator.String{validators.BranchName()},
 			},
 			"deletion_protection": schema.BoolAttribute{
-				MarkdownDescription: "While `true` (default), a plan that destroys or replaces the application is refused.",
+				MarkdownDescription: "Whether the provider refuses to destroy or replace the application. Default `true`: a plan that destroys or replaces it is refused at plan time (`Application is protected from deletion`). Changing it updates the state only, in place, with no API call. To destroy, set it to `false` and apply first; destroy itself needs the `application_deletion` extension. Provider-side: works everywhere.",
 				Optional:            true,
 				Computed:            true,
 				Default:             booldefault.StaticBool(true),

@@ -44,7 +44,7 @@ type catalogModel struct {
 
 func NewOrganisationDataSource() datasource.DataSource {
 	return &catalogDataSource{typeName: "organisation", what: "organisation",
-		description: "Looks up one of your Divio organisations by name (public API: `GET /iam/v3/organisations/`).",
+		description: "Looks up one of your Divio organisations by name (public API: `GET /iam/v3/organisations/`). Works against api.divio.com; no extension. No match is an error that lists the names you can see.",
 		list: func(ctx context.Context, c *divioapi.Client) ([]namedObject, error) {
 			orgs, err := c.ListOrganisations(ctx)
 			objects := make([]namedObject, 0, len(orgs))
@@ -57,7 +57,7 @@ func NewOrganisationDataSource() datasource.DataSource {
 
 func NewPlanGroupDataSource() datasource.DataSource {
 	return &catalogDataSource{typeName: "plan_group", what: "plan group", regions: true,
-		description: "Looks up an application plan group by name (public API: `GET /billing/v3/application-plan-groups/`), with the regions it offers.",
+		description: "Looks up an application plan group by name (public API: `GET /billing/v3/application-plan-groups/`), with the regions it offers. Works against api.divio.com; no extension. No match is an error that lists the names you can see.",
 		list: func(ctx context.Context, c *divioapi.Client) ([]namedObject, error) {
 			groups, err := c.ListPlanGroups(ctx)
 			objects := make([]namedObject, 0, len(groups))
@@ -70,7 +70,7 @@ func NewPlanGroupDataSource() datasource.DataSource {
 
 func NewRegionDataSource() datasource.DataSource {
 	return &catalogDataSource{typeName: "region", what: "region",
-		description: "Looks up a region by name (public API: `GET /apps/v3/regions/`).",
+		description: "Looks up a region by name (public API: `GET /apps/v3/regions/`). Works against api.divio.com; no extension. No match is an error that lists the names you can see.",
 		list: func(ctx context.Context, c *divioapi.Client) ([]namedObject, error) {
 			regions, err := c.ListRegions(ctx)
 			objects := make([]namedObject, 0, len(regions))
@@ -92,7 +92,7 @@ func (d *catalogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"name": schema.StringAttribute{MarkdownDescription: "Name of the " + d.what + " (exact; case-insensitive if no exact match).", Required: true},
 			"id":   schema.StringAttribute{MarkdownDescription: "UUID of the " + d.what + ".", Computed: true},
 			"regions": schema.ListAttribute{
-				MarkdownDescription: "UUIDs of the regions the plan group offers (plan groups only; null otherwise).",
+				MarkdownDescription: "`divio_plan_group` only: UUIDs of the regions the plan group offers (a `divio_application`'s `region` must be one of them). Always null for `divio_organisation` and `divio_region`.",
 				Computed:            true, ElementType: types.StringType,
 			},
 		},

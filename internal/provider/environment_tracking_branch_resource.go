@@ -54,18 +54,20 @@ func (r *EnvironmentTrackingBranchResource) Metadata(_ context.Context, req reso
 
 func (r *EnvironmentTrackingBranchResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The Git branch an environment tracks (Divio's custom tracking branches), e.g. `develop` for " +
-			"`test`. With an external repository the branch must exist at the remote (checked on apply). Destroying the " +
-			"resource stops managing the setting; the environment keeps tracking the branch.",
+		MarkdownDescription: "The Git branch an environment tracks (Divio's custom tracking branches), e.g. " +
+			"`develop` for `test`. With an external repository the branch must exist at the remote (checked on " +
+			"apply). Destroying the resource stops managing the setting; the environment keeps tracking the branch. " +
+			"**Extension** `tracking_branches`: every attribute of this type needs it, and the type is refused at " +
+			"plan time without it (`Not available on this Divio API`; set the branch in the Control Panel instead).",
 		Attributes: map[string]schema.Attribute{
 			"environment": schema.StringAttribute{
-				MarkdownDescription: "UUID of the environment, e.g. from `data.divio_application.app.environments`.",
+				MarkdownDescription: "UUID of the environment, e.g. from `data.divio_application.app.environments`. Required; a malformed UUID is refused at plan time. Changing it replaces the resource (the old environment keeps its branch). Extension `tracking_branches`.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"branch": schema.StringAttribute{
-				MarkdownDescription: "Branch to track. Must be a valid Git branch name and, with an external repository, exist there.",
+				MarkdownDescription: "Branch to track. Required; no default. An invalid Git branch name is refused at plan time; with an external repository the branch must exist there (checked on apply). A change updates the environment in place. Extension `tracking_branches`.",
 				Required:            true,
 				Validators:          []validator.String{validators.BranchName()},
 			},

@@ -68,22 +68,26 @@ func (p *DivioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"api_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Divio API. Defaults to the `" + diagnostics.EnvAPIURL +
 					"` environment variable, then to `" + divioapi.DefaultBaseURL + "`. Must be an absolute " +
-					"`https://` URL (`http://` is accepted, with a warning unless it points at this machine).",
+					"`https://` URL (`http://` is accepted, with a warning unless it points at this machine); anything " +
+					"else is refused at plan time (`Invalid Divio API URL`). Must be known at plan time.",
 				Optional:   true,
 				Validators: []validator.String{validators.APIURL()},
 			},
 			"api_token": schema.StringAttribute{
 				MarkdownDescription: "Divio API token, sent as `Authorization: Token …`. Defaults to the `" +
 					diagnostics.EnvAPIToken + "` environment variable. Prefer the environment variable: a value " +
-					"written in configuration ends up in version control.",
+					"written in configuration ends up in version control. Without a token every plan fails (`Missing " +
+					"Divio API token`); one with whitespace or control characters, such as a trailing newline, is refused " +
+					"(`Malformed Divio API token`). Must be known at plan time.",
 				Optional:  true,
 				Sensitive: true,
 			},
 			"use_extensions": schema.BoolAttribute{
-				MarkdownDescription: "Whether to use what a server offers beyond Divio's public API (default `true`). The " +
-					"provider asks the server once per run which extensions it has (api.divio.com has none); types and " +
-					"attributes that need a missing one are refused at plan time. `false` keeps to the public API and " +
-					"asks nothing.",
+				MarkdownDescription: "Whether to use what a server offers beyond Divio's public API. Default " +
+					"`true`. The provider asks the server once per run which extensions it has (api.divio.com has none); " +
+					"types and attributes that need a missing one are refused at plan time (`Not available on this Divio " +
+					"API`). `false` keeps to the public API and asks nothing: every extension is then refused at plan time, " +
+					"whatever the server offers.",
 				Optional: true,
 			},
 		},

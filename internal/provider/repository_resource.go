@@ -54,37 +54,42 @@ func (r *RepositoryResource) Metadata(_ context.Context, req resource.MetadataRe
 func (r *RepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "An external Git repository of a Divio organisation (public API: `POST /apps/v3/repositories/`). " +
-			"For an SSH URL Divio issues a deploy key: install `public_key` on the Git host **with write access** " +
-			"(e.g. `github_repository_deploy_key` with `read_only = false`), then verify the repository with " +
-			"`divio_repository_verification` and give it to a `divio_application`.\n\n" +
-			"Divio's public API cannot change or delete a repository: every change of an argument replaces it, and " +
-			"destroy deletes it only where the server offers the `repository_deletion` extension (otherwise it stays " +
-			"in the organisation, with a warning).",
+		MarkdownDescription: "An external Git repository of a Divio organisation (public API: `POST " +
+			"/apps/v3/repositories/`). For an SSH URL Divio issues a deploy key: install `public_key` on the Git host " +
+			"**with write access** (e.g. `github_repository_deploy_key` with `read_only = false`), then verify the " +
+			"repository with `divio_repository_verification` and give it to a `divio_application`.\n\nDivio's public " +
+			"API cannot change or delete a repository: every change of an argument replaces it, and destroy deletes " +
+			"it only where the server offers the `repository_deletion` extension (otherwise it stays in the " +
+			"organisation, with a warning).\n\n**Works against api.divio.com**: create, read, import (destroy leaves " +
+			"the repository on Divio). **Extension**: `repository_deletion` (destroy deletes it).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the repository.",
+				MarkdownDescription: "UUID of the repository, set by Divio. Read-only. Public API.",
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"organisation": schema.StringAttribute{
-				MarkdownDescription: "UUID of the organisation the repository belongs to, e.g. `data.divio_organisation.acme.id`. Changing it replaces the repository.",
+				MarkdownDescription: "UUID of the organisation the repository belongs to, e.g. `data.divio_organisation.acme.id`. Required; a malformed UUID is refused at plan time. Changing it replaces the repository. Public API.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"url": schema.StringAttribute{
-				MarkdownDescription: "URL of the repository: `ssh://[user@]host[:port]/path` or scp-style `git@host:path` (SSH, " +
-					"recommended), or `https://host[:port]/path`. HTTPS is refused at plan time for github.com, gitlab.com " +
-					"and bitbucket.org, which allow password authentication. Spellings of the same remote are equivalent " +
-					"(no replacement); another remote replaces the repository.",
+				MarkdownDescription: "URL of the repository: `ssh://[user@]host[:port]/path` or scp-style " +
+					"`git@host:path` (SSH, recommended), or `https://host[:port]/path`. Required. Refused at plan time: " +
+					"anything else (`Invalid repository URL`), HTTPS for github.com, gitlab.com and bitbucket.org (which " +
+					"allow password authentication), an HTTPS URL without the `https` block and an SSH URL with it. " +
+					"Spellings of the same remote are equivalent (no replacement); another remote replaces the repository. " +
+					"Public API.",
 				Required:      true,
 				Validators:    []validator.String{validators.GitURL()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(differentRemote, "Another remote replaces the repository.", "Another remote replaces the repository.")},
 			},
 			"key_type": schema.StringAttribute{
-				MarkdownDescription: "Algorithm of the deploy key Divio issues for an SSH URL: `ED25519` (default), `ECDSA` or " +
-					"`RSA`, as the API spells them. Not allowed with an HTTPS URL. Changing it replaces the repository (a new key).",
+				MarkdownDescription: "Algorithm of the deploy key Divio issues for an SSH URL: `ED25519`, " +
+					"`ECDSA` or `RSA`, as the API spells them. Default `ED25519`. Refused at plan time: any other value, " +
+					"and any value with an HTTPS URL (`No deploy key with HTTPS`). Changing a configured value replaces the " +
+					"repository (a new key); removing it from the configuration keeps the key. Public API.",
 				Optional: true,
 				Computed: true,
 				PlanModifiers: []planmodifier.String{
@@ -93,43 +98,49 @@ func (r *RepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Validators: []validator.String{stringvalidator.OneOf(divioapi.KeyTypes...)},
 			},
 			"public_key": schema.StringAttribute{
-				MarkdownDescription: "The deploy key Divio issued (the API's `auth_info`), one `authorized_keys` line: add it to " +
-					"the Git host as a deploy key with write access. Null for HTTPS.",
+				MarkdownDescription: "The deploy key Divio issued (the API's `auth_info`), one " +
+					"`authorized_keys` line: add it to the Git host as a deploy key with write access. Null for HTTPS. " +
+					"Read-only; a new key only comes with a new repository. Public API.",
 				Computed:      true,
 				PlanModifiers: keep,
 			},
 			"fingerprint_sha256": schema.StringAttribute{
-				MarkdownDescription: "SHA-256 fingerprint of `public_key` as `ssh-keygen -lf` prints it and Git hosts show it (`SHA256:…`).",
+				MarkdownDescription: "SHA-256 fingerprint of `public_key` as `ssh-keygen -lf` prints it and Git hosts show it (`SHA256:…`), computed by the provider. Read-only. Null for HTTPS.",
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"dsn": schema.StringAttribute{
-				MarkdownDescription: "The Git URL Divio uses for the repository.",
+				MarkdownDescription: "The Git URL Divio uses for the repository (the API's `dsn`). Read-only. Public API.",
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 		},
 		Blocks: map[string]schema.Block{
 			"https": schema.SingleNestedBlock{
-				MarkdownDescription: "Credentials for an HTTPS URL: a username and a personal access token (never a password). " +
-					"Required with HTTPS URLs, not allowed with SSH URLs.",
+				MarkdownDescription: "Credentials for an HTTPS URL: a username and a personal access token " +
+					"(never a password). Required with an `https://` URL (refused at plan time without it: `HTTPS " +
+					"credentials required`), refused with an SSH URL (`HTTPS credentials not used with SSH`). Public API.",
 				Attributes: map[string]schema.Attribute{
 					"username": schema.StringAttribute{
-						MarkdownDescription: "Username at the Git host. Changing it replaces the repository.",
+						MarkdownDescription: "Username at the Git host (the API's `username`). Required in the block. Changing it replaces the repository. Divio does not answer it back, so after an import the first apply records the configured value without any API call. Public API.",
 						Optional:            true,
 						PlanModifiers:       []planmodifier.String{replaceUnlessImported{}},
 					},
 					"password_wo": schema.StringAttribute{
-						MarkdownDescription: "Personal access token (the API's `password`). Write-only: sent to Divio, never stored in " +
-							"the Terraform state or plan.",
+						MarkdownDescription: "Personal access token from the Git host (the API's `password`; " +
+							"never your account password). Required in the block. Write-only (Terraform 1.11+, OpenTofu 1.11+): " +
+							"sent to Divio at creation, never stored in the Terraform state or plan, so changing it alone does " +
+							"nothing: change `password_wo_version` with it. Public API.",
 						Optional:  true,
 						Sensitive: true,
 						WriteOnly: true,
 					},
 					"password_wo_version": schema.Int64Attribute{
-						MarkdownDescription: "Any number, required with `password_wo`: change it to send a new token, which " +
-							"replaces the repository (Divio's public API cannot change one). After an import the first apply " +
-							"records the configured version without replacing anything.",
+						MarkdownDescription: "Any number, required with `password_wo` (refused at plan time " +
+							"without it: `password_wo and password_wo_version go together`). Change it to send a new token, which " +
+							"replaces the repository (Divio's public API cannot change one). Divio does not answer it back, so " +
+							"after an import the first apply records the configured value without any API call. Provider-side: " +
+							"works everywhere.",
 						Optional:      true,
 						PlanModifiers: []planmodifier.Int64{replaceUnlessImported{}},
 					},

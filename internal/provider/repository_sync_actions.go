@@ -35,10 +35,11 @@ type repositorySyncAction struct {
 func NewRepositoryUpdateAction() action.Action {
 	return &repositorySyncAction{
 		typeName: "_repository_update",
-		description: "Pulls what is new on the tracked branch of an application's external repository (the Control " +
-			"Panel's **Update** button, for applications without a webhook). Fails when the remote's history was " +
-			"rewritten (e.g. force-pushed): use `divio_repository_reset_to_origin` then. Terraform 1.14 and later; " +
-			"OpenTofu cannot run actions yet.",
+		description: "Pulls what is new on the tracked branch of an application's external repository (the " +
+			"Control Panel's **Update** button, for applications without a webhook). Fails when the remote's history " +
+			"was rewritten (e.g. force-pushed): use `divio_repository_reset_to_origin` then. Terraform 1.14 and " +
+			"later; OpenTofu cannot run actions yet. **Extension** `repository_update`: refused at plan time without " +
+			"it (press Update in the Control Panel instead).",
 		run:       (*divioapi.Client).PullUpdate,
 		failure:   "Could not update from the external repository",
 		extension: divioapi.ExtRepositoryUpdate,
@@ -49,9 +50,10 @@ func NewRepositoryUpdateAction() action.Action {
 func NewRepositoryResetToOriginAction() action.Action {
 	return &repositorySyncAction{
 		typeName: "_repository_reset_to_origin",
-		description: "Makes the platform's copy of an application's branch match the external repository exactly " +
-			"(the Control Panel's **Reset to origin**), e.g. after force-pushes; records when history was rewritten. " +
-			"Terraform 1.14 and later; OpenTofu cannot run actions yet.",
+		description: "Makes the platform's copy of an application's branch match the external repository " +
+			"exactly (the Control Panel's **Reset to origin**), e.g. after force-pushes; records when history was " +
+			"rewritten. Terraform 1.14 and later; OpenTofu cannot run actions yet. **Extension** `reset_to_origin`: " +
+			"refused at plan time without it (press Reset to origin in the Control Panel instead).",
 		run:       (*divioapi.Client).ResetToOrigin,
 		failure:   "Could not reset to origin",
 		extension: divioapi.ExtResetToOrigin,
@@ -73,7 +75,7 @@ func (a *repositorySyncAction) Schema(_ context.Context, _ action.SchemaRequest,
 		MarkdownDescription: a.description,
 		Attributes: map[string]schema.Attribute{
 			"application": schema.StringAttribute{
-				MarkdownDescription: "UUID of the application.",
+				MarkdownDescription: "UUID of the application whose external repository to act on, e.g. `divio_application.web.id`. Required; a malformed UUID is refused at plan time. Needs the action's extension.",
 				Required:            true,
 				Validators:          []validator.String{validators.UUID()},
 			},

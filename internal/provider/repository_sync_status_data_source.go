@@ -58,16 +58,18 @@ func (d *RepositorySyncStatusDataSource) Schema(_ context.Context, _ datasource.
 		return schema.StringAttribute{Computed: true, MarkdownDescription: description}
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The sync status of an application's external repository: the remote's head as last seen, " +
-			"the platform's copy, whether they match, the last pull and webhook delivery, and the last error. " +
-			"\"You have no webhook set up\" is reported as a warning (and in `warnings`), not an error.",
+		MarkdownDescription: "The sync status of an application's external repository: the remote's head as " +
+			"last seen, the platform's copy, whether they match, the last pull and webhook delivery, and the last " +
+			"error. \"You have no webhook set up\" is reported as a warning (and in `warnings`), not an error. One " +
+			"API request per read. **Extension** `sync_status`: refused at plan time without it (`Not available on " +
+			"this Divio API`; look at the application's Repository view in the Control Panel instead).",
 		Attributes: map[string]schema.Attribute{
 			"application": schema.StringAttribute{
-				MarkdownDescription: "UUID of the application.",
+				MarkdownDescription: "UUID of the application, e.g. `divio_application.web.id`. Required; a malformed UUID is refused at plan time. Extension `sync_status`.",
 				Required:            true,
 				Validators:          []validator.String{validators.UUID()},
 			},
-			"repository_id":        computed("UUID of the binding (null without one)."),
+			"repository_id":        computed("UUID of the application's external repository (null without one)."),
 			"state":                computed("State of the last access check: `CLONING`, `CLONED` or `INVALID`."),
 			"branch":               computed("The tracked branch."),
 			"origin_head":          computed("Head of the remote's branch as last seen (by a check, a pull or a webhook delivery)."),

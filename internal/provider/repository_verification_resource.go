@@ -50,26 +50,28 @@ func (r *RepositoryVerificationResource) Metadata(_ context.Context, req resourc
 func (r *RepositoryVerificationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	adopt := []planmodifier.String{replaceUnlessImported{}}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Verifies a `divio_repository` as the Control Panel's **Test access** does, with Divio's " +
-			"public API: `POST .../check/ {branch, migrate}`, polling until the repository is `CLONED` or `INVALID`, " +
-			"then a second check that verifies push access. Create waits for the result; a failure is an error on " +
-			"the attribute at fault and nothing is saved, so the next apply verifies again. Give an application " +
-			"`repository = divio_repository_verification.<name>.repository`, so that it is created after the " +
-			"verification. When a refresh finds the repository no longer `CLONED`, the plan verifies it again.",
+		MarkdownDescription: "Verifies a `divio_repository` as the Control Panel's **Test access** does, " +
+			"with Divio's public API: `POST .../check/ {branch, migrate}`, polling until the repository is `CLONED` " +
+			"or `INVALID`, then a second check that verifies push access. Create waits for the result; a failure is " +
+			"an error on the attribute at fault (`Repository verification failed`) and nothing is saved, so the next " +
+			"apply verifies again. Give an application `repository = " +
+			"divio_repository_verification.<name>.repository`, so that it is created after the verification. When a " +
+			"refresh finds the repository no longer `CLONED`, the plan verifies it again (with a warning). Destroy " +
+			"forgets the verification and calls nothing.\n\n**Works against api.divio.com**: everything; no extension.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the repository (a repository has one verification).",
+				MarkdownDescription: "UUID of the repository (a repository has one verification), the same as `repository`. Read-only.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"repository": schema.StringAttribute{
-				MarkdownDescription: "UUID of the repository to verify, e.g. `divio_repository.site.id`.",
+				MarkdownDescription: "UUID of the repository to verify, e.g. `divio_repository.site.id`. Required; a malformed UUID is refused at plan time. Changing it replaces the verification (the other repository is verified). Public API.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"branch": schema.StringAttribute{
-				MarkdownDescription: "Branch to verify (default `main`). It must exist at the remote. A change verifies again.",
+				MarkdownDescription: "Branch to verify. Default `main`. An invalid Git branch name is refused at plan time; the branch must exist at the remote (checked on apply). Changing it replaces the verification, i.e. verifies again. Divio does not answer it back, so after an import the first apply records the configured value without any API call. Public API.",
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString("main"),
@@ -77,37 +79,40 @@ func (r *RepositoryVerificationResource) Schema(ctx context.Context, _ resource.
 				Validators:          []validator.String{validators.BranchName()},
 			},
 			"migrate": schema.BoolAttribute{
-				MarkdownDescription: "`false` (default) for a new application, whose branch may hold only `LICENSE`, `README` " +
-					"or `README.rst`; `true` when an existing application's code moves to the repository (push your " +
-					"branches there first). A change verifies again.",
+				MarkdownDescription: "`false` (default) for a new application, whose branch may hold only " +
+					"`LICENSE`, `README` or `README.rst`; `true` when an existing application's code moves to the " +
+					"repository (push your branches there first). Changing it replaces the verification, i.e. verifies " +
+					"again. Divio does not answer it back, so after an import the first apply records the configured value " +
+					"without any API call. Public API.",
 				Optional:      true,
 				Computed:      true,
 				Default:       booldefault.StaticBool(false),
 				PlanModifiers: []planmodifier.Bool{replaceUnlessImported{}},
 			},
 			"push_check": schema.BoolAttribute{
-				MarkdownDescription: "Whether to verify push access (default `true`). Divio needs write access to set a " +
-					"repository up; afterwards the deploy key may be made read-only, and later verifications (a change " +
-					"of `triggers`, or a repository found no longer `CLONED`) then need `push_check = false`. Changing it " +
-					"alone verifies nothing.",
+				MarkdownDescription: "Whether to verify push access (the second check). Default `true`. " +
+					"Divio needs write access to set a repository up; afterwards the deploy key may be made read-only, and " +
+					"later verifications (a change of `triggers`, or a repository found no longer `CLONED`) then need " +
+					"`push_check = false`. Changing it alone updates in place and verifies nothing. Public API.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
 			},
 			"triggers": schema.MapAttribute{
-				MarkdownDescription: "Arbitrary values; a change verifies again, e.g. `{ deploy_key = github_repository_deploy_key.divio.id }`.",
+				MarkdownDescription: "Arbitrary string values; default none. A change replaces the verification, i.e. verifies again, e.g. `{ deploy_key = github_repository_deploy_key.divio.id }`. After an import the first apply records them without verifying. Provider-side: works everywhere.",
 				Optional:            true,
 				ElementType:         types.StringType,
 				PlanModifiers:       []planmodifier.Map{replaceUnlessImported{}},
 			},
 			"state": schema.StringAttribute{
-				MarkdownDescription: "The repository's state as last read: `CLONED` once verified. A refresh that finds " +
-					"another state plans a new verification.",
+				MarkdownDescription: "The repository's state as last read (`CLONING`, `CLONED` or " +
+					"`INVALID`): `CLONED` once verified. A refresh that finds another state plans a new verification. " +
+					"Read-only. Public API.",
 				Computed: true,
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, CreateDescription: "How long create waits for the verification to finish, a duration such as `15m`. Default `10m`. A verification still running then is an error (`Repository verification did not finish`) and nothing is saved."}),
 		},
 	}
 }

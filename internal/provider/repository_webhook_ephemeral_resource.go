@@ -45,26 +45,29 @@ func (e *RepositoryWebhookEphemeralResource) Metadata(_ context.Context, req eph
 
 func (e *RepositoryWebhookEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Reads the URL and secret of an application's webhook without storing them in the Terraform " +
-			"state or plan (Terraform 1.10+ / OpenTofu 1.11+).",
+		MarkdownDescription: "Reads the URL and secret of an application's webhook without storing them in " +
+			"the Terraform state or plan (Terraform 1.10+ / OpenTofu 1.11+). **Extension** `webhooks`: refused " +
+			"without it when it is opened, at plan time (`Not available on this Divio API`).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the webhook, e.g. `divio_repository_webhook.push.id`. Prefer it to `application` " +
-					"when the webhook is created in the same configuration: it is unknown until the webhook exists, so the " +
-					"webhook is read during apply, after its creation, instead of during the first plan (when it does not exist yet).",
+				MarkdownDescription: "UUID of the webhook, e.g. `divio_repository_webhook.push.id`. Exactly " +
+					"one of `id` and `application` (checked at plan time, as is a malformed UUID). Prefer it to " +
+					"`application` when the webhook is created in the same configuration: it is unknown until the webhook " +
+					"exists, so the webhook is read during apply, after its creation, instead of during the first plan " +
+					"(when it does not exist yet). Extension `webhooks`.",
 				Optional:   true,
 				Computed:   true,
 				Validators: []validator.String{validators.UUID(), stringvalidator.ExactlyOneOf(path.MatchRoot("application"))},
 			},
 			"application": schema.StringAttribute{
-				MarkdownDescription: "UUID of the application whose webhook to read (for a webhook managed elsewhere). Exactly one of `id` and `application`.",
+				MarkdownDescription: "UUID of the application whose webhook to read (for a webhook managed elsewhere). Exactly one of `id` and `application` (checked at plan time, as is a malformed UUID). Extension `webhooks`.",
 				Optional:            true,
 				Computed:            true,
 				Validators:          []validator.String{validators.UUID()},
 			},
-			"type":   schema.StringAttribute{Computed: true, MarkdownDescription: "`github`, `gitlab` or `bitbucket`."},
-			"url":    schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The URL the Git host must call."},
-			"secret": schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The shared secret Divio generated (null for Bitbucket, and for a secret you chose with `secret_wo`, which Divio never shows back)."},
+			"type":   schema.StringAttribute{Computed: true, MarkdownDescription: "`github`, `gitlab` or `bitbucket`. Read-only."},
+			"url":    schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The URL the Git host must call. Read-only, sensitive."},
+			"secret": schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The shared secret Divio generated (null for Bitbucket, and for a secret you chose with `secret_wo`, which Divio never shows back). Read-only, sensitive."},
 		},
 	}
 }

@@ -72,7 +72,8 @@ func (r *RepositoryWebhookResource) Schema(_ context.Context, _ resource.SchemaR
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The webhook that tells Divio to pull when commits land in an application's external " +
-			"repository (the binding must exist: `divio_external_repository`). Divio gives a URL and, for GitHub and " +
+			"repository (the application must use one: `divio_application` with `repository`, or " +
+			"`divio_application_repository`). Divio gives a URL and, for GitHub and " +
 			"GitLab, a shared secret; add them to the Git host:\n\n" +
 			"| Git host | Where | Fields |\n|---|---|---|\n" +
 			"| GitHub | Settings > Webhooks > Add webhook | **Payload URL**: `url`; **Content type**: `application/json`; **Secret**: `secret`; events: **Just the push event** |\n" +
@@ -84,39 +85,44 @@ func (r *RepositoryWebhookResource) Schema(_ context.Context, _ resource.SchemaR
 			"**Import** by the application's UUID. Divio cannot tell `secret_wo_version` and `rotation_triggers`: when " +
 			"your configuration sets them, the plan after an import shows them once as an in-place update, and its apply " +
 			"records them as configured without rotating anything (a plan-time warning says so). Change them afterwards " +
-			"to rotate.",
+			"to rotate.\n\n" +
+			"**Extension** `webhooks`: every attribute of this type needs it, and the type is refused at plan time " +
+			"without it (`Not available on this Divio API`; set the webhook up in the Control Panel instead).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the webhook.",
+				MarkdownDescription: "UUID of the webhook, set by the server. Read-only. Extension `webhooks`.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"application": schema.StringAttribute{
-				MarkdownDescription: "UUID of the application whose external repository sends the webhook. Changing it creates a new webhook.",
+				MarkdownDescription: "UUID of the application whose external repository sends the webhook (an application has at most one). Required; a malformed UUID is refused at plan time. Changing it replaces the webhook. Extension `webhooks`.",
 				Required:            true,
 				PlanModifiers:       replace,
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "Which host's deliveries to expect and verify: `github`, `gitlab` or `bitbucket` (other hosts " +
-					"generally send one of these). Changing it creates a new webhook.",
+				MarkdownDescription: "Which host's deliveries to expect and verify: `github`, `gitlab` or " +
+					"`bitbucket` (other hosts generally send one of these); any other value is refused at plan time. " +
+					"Required. Changing it replaces the webhook (a new URL and secret). Extension `webhooks`.",
 				Required:      true,
 				PlanModifiers: replace,
 				Validators:    []validator.String{stringvalidator.OneOf(webhookTypes...)},
 			},
 			"url": schema.StringAttribute{
-				MarkdownDescription: "The URL the Git host must call (GitHub's Payload URL). For Bitbucket it carries the credential, and rotating issues a new one.",
+				MarkdownDescription: "The URL the Git host must call (GitHub's Payload URL). For Bitbucket it carries the credential, and rotating issues a new one. Read-only, sensitive. Extension `webhooks`.",
 				Computed:            true,
 				Sensitive:           true,
 			},
 			"secret": schema.StringAttribute{
-				MarkdownDescription: "The shared secret Divio generated (GitHub's Secret, GitLab's Secret token). Null for Bitbucket and when `secret_wo` is used.",
+				MarkdownDescription: "The shared secret Divio generated (GitHub's Secret, GitLab's Secret token). Null for Bitbucket and when `secret_wo` is used. Read-only, sensitive; a rotation changes it. Extension `webhooks`.",
 				Computed:            true,
 				Sensitive:           true,
 			},
 			"secret_wo": schema.StringAttribute{
-				MarkdownDescription: "A secret of your choosing (16 to 256 characters), sent to Divio and never stored in the state " +
-					"or plan. Requires `secret_wo_version`; not for Bitbucket.",
+				MarkdownDescription: "A secret of your choosing, sent to Divio and never stored in the state " +
+					"or plan (write-only: Terraform 1.11+, OpenTofu 1.11+). Default none: Divio generates one, in `secret`. " +
+					"Refused at plan time: fewer than 16 or more than 256 characters, without `secret_wo_version`, and with " +
+					"`type = \"bitbucket\"` (`Bitbucket webhooks have no secret`). Extension `webhooks`.",
 				Optional: true,
 				// Not Sensitive: a write-only value is never shown or stored
 				// anyway, and each sensitive path makes Terraform < 1.12's
@@ -125,11 +131,11 @@ func (r *RepositoryWebhookResource) Schema(_ context.Context, _ resource.SchemaR
 				Validators: []validator.String{stringvalidator.LengthBetween(16, 256)},
 			},
 			"secret_wo_version": schema.Int64Attribute{
-				MarkdownDescription: "Any number; change it to send a new `secret_wo` (a rotation).",
+				MarkdownDescription: "Any number, required with `secret_wo` and refused without it (`secret_wo and secret_wo_version go together`, at plan time). Change it to send a new `secret_wo`: a rotation, in place. After an import the first apply records it without rotating. Extension `webhooks`.",
 				Optional:            true,
 			},
 			"rotation_triggers": schema.MapAttribute{
-				MarkdownDescription: "Arbitrary values; any change rotates the webhook (a new secret, or for Bitbucket a new URL), e.g. `{ rotated = time_rotating.quarterly.id }`.",
+				MarkdownDescription: "Arbitrary string values; default none. Any change rotates the webhook in place (a new secret, or for Bitbucket a new URL), e.g. `{ rotated = time_rotating.quarterly.id }`. After an import the first apply records them without rotating. Extension `webhooks`.",
 				Optional:            true,
 				ElementType:         types.StringType,
 			},

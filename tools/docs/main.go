@@ -1,128 +1,298 @@
 // Command docs regenerates the provider's docs/ with tfplugindocs.
 //
-// tfplugindocs normally downloads Terraform to read the provider's schema;
-// our machines cannot, so this program builds the provider, reads its schema
-// with the CLI in TF_CLI (default bin/tofu) through a local plugin directory,
-// and hands the schema to tfplugindocs with --providers-schema.
+// It reads the provider's schema from the provider itself, in-process: it
+// starts the provider's protocol 6 server (the one main.go serves), asks it
+// for every schema (provider, resources, data sources, ephemeral resources,
+// list resources, actions, resource identities), converts them to the JSON
+// shape of `terraform providers schema -json` (terraform-json's
+// ProviderSchemas) and hands that file to tfplugindocs with
+// --providers-schema. No CLI is involved, so no CLI version limits what is
+// documented (OpenTofu's schema JSON has no actions or list resources, and
+// tfplugindocs would otherwise download Terraform).
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/divio-community/terraform-provider-divio/internal/provider"
 )
 
-const (
-	providerName = "divio"
-	// The CLI's default registry decides the key of the schema; the plugin
-	// directory is laid out under both so either CLI finds the provider.
-	providerSource = "divio-community/divio"
-)
+// providerName is the provider's short name: tfplugindocs looks its schema
+// up under this key.
+const providerName = "divio"
 
 func main() {
 	providerDir := flag.String("provider-dir", "../..", "root of the provider's repository")
+	schemaOut := flag.String("schema-out", "", "also write the schema JSON to this file (for inspection)")
 	flag.Parse()
-	if err := run(*providerDir); err != nil {
+	if err := run(*providerDir, *schemaOut); err != nil {
 		fmt.Fprintln(os.Stderr, "docs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(providerDir string) error {
+func run(providerDir, schemaOut string) error {
 	root, err := filepath.Abs(providerDir)
 	if err != nil {
 		return err
 	}
-	cli := os.Getenv("TF_CLI")
-	if cli == "" {
-		cli = filepath.Join(root, "bin", "tofu")
+	schema, err := providerSchema(context.Background())
+	if err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(&tfjson.ProviderSchemas{
+		FormatVersion: "1.0",
+		Schemas:       map[string]*tfjson.ProviderSchema{providerName: schema},
+	}, "", "  ")
+	if err != nil {
+		return err
 	}
 	work, err := os.MkdirTemp("", "divio-docs-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-
-	platform := runtime.GOOS + "_" + runtime.GOARCH
-	for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
-		dir := filepath.Join(work, "plugins", host, providerSource, "0.0.1", platform)
-		if err := run1(root, "go", "build", "-o", filepath.Join(dir, "terraform-provider-divio_v0.0.1"), "."); err != nil {
+	schemaFile := filepath.Join(work, "schema.json")
+	if err := os.WriteFile(schemaFile, out, 0o644); err != nil {
+		return err
+	}
+	if schemaOut != "" {
+		if err := os.WriteFile(schemaOut, out, 0o644); err != nil {
 			return err
 		}
 	}
-	config := fmt.Sprintf("terraform {\n  required_providers {\n    divio = { source = %q }\n  }\n}\n", providerSource)
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o644); err != nil {
-		return err
-	}
-	if err := run1(work, cli, "init", "-input=false", "-no-color", "-plugin-dir=plugins"); err != nil {
-		return err
-	}
-	out, err := output(work, cli, "providers", "schema", "-json")
-	if err != nil {
-		return err
-	}
-
-	// tfplugindocs looks the provider up by its short name.
-	var schemas struct {
-		FormatVersion string                     `json:"format_version"`
-		Schemas       map[string]json.RawMessage `json:"provider_schemas"`
-	}
-	if err := json.Unmarshal(out, &schemas); err != nil {
-		return fmt.Errorf("schema JSON: %w", err)
-	}
-	if len(schemas.Schemas) != 1 {
-		return fmt.Errorf("expected the schema of one provider, got %d", len(schemas.Schemas))
-	}
-	for key, schema := range schemas.Schemas {
-		delete(schemas.Schemas, key)
-		schemas.Schemas[providerName] = schema
-	}
-	renamed, err := json.Marshal(schemas)
-	if err != nil {
-		return err
-	}
-	schemaFile := filepath.Join(work, "schema.json")
-	if err := os.WriteFile(schemaFile, renamed, 0o644); err != nil {
-		return err
-	}
-	return run1(".", "go", "run", "github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs", "generate",
+	cmd := exec.Command("go", "run", "github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs", "generate",
 		"--provider-dir", root, "--provider-name", providerName, "--rendered-provider-name", "Divio",
 		"--providers-schema", schemaFile)
-}
-
-func run1(dir, name string, args ...string) error {
-	cmd := exec.Command(name, args...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, os.Stdout, os.Stderr
-	cmd.Env = cleanEnv()
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %v: %w", name, args, err)
+		return fmt.Errorf("tfplugindocs: %w", err)
 	}
 	return nil
 }
 
-func output(dir, name string, args ...string) ([]byte, error) {
-	cmd := exec.Command(name, args...)
-	cmd.Dir, cmd.Stderr = dir, os.Stderr
-	cmd.Env = cleanEnv()
-	out, err := cmd.Output()
+// providerSchema asks the provider's protocol 6 server for every schema it
+// has, as Terraform would, and converts them.
+func providerSchema(ctx context.Context) (*tfjson.ProviderSchema, error) {
+	server, err := providerserver.NewProtocol6WithError(provider.New("docs")())()
 	if err != nil {
-		return nil, fmt.Errorf("%s %v: %w", name, args, err)
+		return nil, err
 	}
-	return out, nil
-}
+	resp, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		return nil, err
+	}
+	if err := diagnosticsError("GetProviderSchema", resp.Diagnostics); err != nil {
+		return nil, err
+	}
+	identities, err := server.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{})
+	if err != nil {
+		return nil, err
+	}
+	if err := diagnosticsError("GetResourceIdentitySchemas", identities.Diagnostics); err != nil {
+		return nil, err
+	}
 
-// cleanEnv drops a TF_CLI_CONFIG_FILE that may point at a missing file.
-func cleanEnv() []string {
-	env := os.Environ()
-	out := env[:0]
-	for _, kv := range env {
-		if len(kv) < len("TF_CLI_CONFIG_FILE=") || kv[:len("TF_CLI_CONFIG_FILE=")] != "TF_CLI_CONFIG_FILE=" {
-			out = append(out, kv)
+	var c converter
+	ps := &tfjson.ProviderSchema{
+		ConfigSchema:             c.schema(resp.Provider),
+		ResourceSchemas:          c.schemas(resp.ResourceSchemas),
+		DataSourceSchemas:        c.schemas(resp.DataSourceSchemas),
+		EphemeralResourceSchemas: c.schemas(resp.EphemeralResourceSchemas),
+		ListResourceSchemas:      c.schemas(resp.ListResourceSchemas),
+	}
+	if len(resp.ActionSchemas) > 0 {
+		ps.ActionSchemas = map[string]*tfjson.ActionSchema{}
+		for name, s := range resp.ActionSchemas {
+			ps.ActionSchemas[name] = &tfjson.ActionSchema{Block: c.block(s.Schema.Block)}
 		}
 	}
-	return append(out, "CHECKPOINT_DISABLE=1")
+	if len(identities.IdentitySchemas) > 0 {
+		ps.ResourceIdentitySchemas = map[string]*tfjson.IdentitySchema{}
+		for name, s := range identities.IdentitySchemas {
+			attrs := map[string]*tfjson.IdentityAttribute{}
+			for _, a := range s.IdentityAttributes {
+				attrs[a.Name] = &tfjson.IdentityAttribute{
+					IdentityType:      c.ctyType(a.Type),
+					Description:       a.Description,
+					RequiredForImport: a.RequiredForImport,
+					OptionalForImport: a.OptionalForImport,
+				}
+			}
+			ps.ResourceIdentitySchemas[name] = &tfjson.IdentitySchema{Version: uint64(s.Version), Attributes: attrs}
+		}
+	}
+	if len(resp.Functions) > 0 {
+		return nil, fmt.Errorf("the provider has functions, which this generator does not convert yet")
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return ps, nil
+}
+
+func diagnosticsError(call string, diags []*tfprotov6.Diagnostic) error {
+	var msgs []string
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			msgs = append(msgs, d.Summary+": "+d.Detail)
+		}
+	}
+	if len(msgs) > 0 {
+		return fmt.Errorf("%s: %s", call, strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// converter turns protocol 6 schemas into terraform-json's, as Terraform's
+// `providers schema -json` does; the first error is kept in err.
+type converter struct{ err error }
+
+func (c *converter) schemas(in map[string]*tfprotov6.Schema) map[string]*tfjson.Schema {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]*tfjson.Schema, len(in))
+	for name, s := range in {
+		out[name] = c.schema(s)
+	}
+	return out
+}
+
+func (c *converter) schema(s *tfprotov6.Schema) *tfjson.Schema {
+	if s == nil {
+		return nil
+	}
+	return &tfjson.Schema{Version: uint64(s.Version), Block: c.block(s.Block)}
+}
+
+func (c *converter) block(b *tfprotov6.SchemaBlock) *tfjson.SchemaBlock {
+	if b == nil {
+		return &tfjson.SchemaBlock{}
+	}
+	out := &tfjson.SchemaBlock{
+		Description:     b.Description,
+		DescriptionKind: descriptionKind(b.DescriptionKind),
+		Deprecated:      b.Deprecated,
+	}
+	if len(b.Attributes) > 0 {
+		out.Attributes = map[string]*tfjson.SchemaAttribute{}
+		for _, a := range b.Attributes {
+			out.Attributes[a.Name] = c.attribute(a)
+		}
+	}
+	if len(b.BlockTypes) > 0 {
+		out.NestedBlocks = map[string]*tfjson.SchemaBlockType{}
+		for _, nb := range b.BlockTypes {
+			out.NestedBlocks[nb.TypeName] = &tfjson.SchemaBlockType{
+				NestingMode: blockNesting(nb.Nesting),
+				Block:       c.block(nb.Block),
+				MinItems:    uint64(nb.MinItems),
+				MaxItems:    uint64(nb.MaxItems),
+			}
+		}
+	}
+	return out
+}
+
+func (c *converter) attribute(a *tfprotov6.SchemaAttribute) *tfjson.SchemaAttribute {
+	out := &tfjson.SchemaAttribute{
+		Description:     a.Description,
+		DescriptionKind: descriptionKind(a.DescriptionKind),
+		Deprecated:      a.Deprecated,
+		Required:        a.Required,
+		Optional:        a.Optional,
+		Computed:        a.Computed,
+		Sensitive:       a.Sensitive,
+		WriteOnly:       a.WriteOnly,
+	}
+	if a.NestedType != nil {
+		nested := &tfjson.SchemaNestedAttributeType{
+			NestingMode: objectNesting(a.NestedType.Nesting),
+			Attributes:  map[string]*tfjson.SchemaAttribute{},
+		}
+		for _, na := range a.NestedType.Attributes {
+			nested.Attributes[na.Name] = c.attribute(na)
+		}
+		out.AttributeNestedType = nested
+		return out
+	}
+	out.AttributeType = c.ctyType(a.Type)
+	return out
+}
+
+// ctyType converts through JSON: tftypes and cty share the type notation
+// (`"string"`, `["list","string"]`, `["object",{...}]`).
+func (c *converter) ctyType(t tftypes.Type) cty.Type {
+	if t == nil {
+		return cty.NilType
+	}
+	raw, err := t.MarshalJSON()
+	if err != nil {
+		c.fail(err)
+		return cty.NilType
+	}
+	var out cty.Type
+	if err := out.UnmarshalJSON(raw); err != nil {
+		c.fail(fmt.Errorf("type %s: %w", raw, err))
+		return cty.NilType
+	}
+	return out
+}
+
+func (c *converter) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
+}
+
+func descriptionKind(k tfprotov6.StringKind) tfjson.SchemaDescriptionKind {
+	if k == tfprotov6.StringKindMarkdown {
+		return tfjson.SchemaDescriptionKindMarkdown
+	}
+	return tfjson.SchemaDescriptionKindPlain
+}
+
+func blockNesting(n tfprotov6.SchemaNestedBlockNestingMode) tfjson.SchemaNestingMode {
+	switch n {
+	case tfprotov6.SchemaNestedBlockNestingModeSingle:
+		return tfjson.SchemaNestingModeSingle
+	case tfprotov6.SchemaNestedBlockNestingModeList:
+		return tfjson.SchemaNestingModeList
+	case tfprotov6.SchemaNestedBlockNestingModeSet:
+		return tfjson.SchemaNestingModeSet
+	case tfprotov6.SchemaNestedBlockNestingModeMap:
+		return tfjson.SchemaNestingModeMap
+	case tfprotov6.SchemaNestedBlockNestingModeGroup:
+		return tfjson.SchemaNestingModeGroup
+	}
+	return tfjson.SchemaNestingMode(strings.ToLower(n.String()))
+}
+
+func objectNesting(n tfprotov6.SchemaObjectNestingMode) tfjson.SchemaNestingMode {
+	switch n {
+	case tfprotov6.SchemaObjectNestingModeSingle:
+		return tfjson.SchemaNestingModeSingle
+	case tfprotov6.SchemaObjectNestingModeList:
+		return tfjson.SchemaNestingModeList
+	case tfprotov6.SchemaObjectNestingModeSet:
+		return tfjson.SchemaNestingModeSet
+	case tfprotov6.SchemaObjectNestingModeMap:
+		return tfjson.SchemaNestingModeMap
+	}
+	return tfjson.SchemaNestingMode(strings.ToLower(n.String()))
 }
