@@ -27,7 +27,9 @@ func TestReadWriteKeyClonesAndPushes(t *testing.T) {
 		t.Fatalf("cloned HEAD = %s; want %s", got, first)
 	}
 
-	os.WriteFile(filepath.Join(clone, "app.txt"), []byte("from the deploy key\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(clone, "app.txt"), []byte("from the deploy key\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustGitAs(t, h, key, clone, "add", "app.txt")
 	mustGitAs(t, h, key, clone, "commit", "--quiet", "-m", "pushed with a deploy key")
 	mustGitAs(t, h, key, clone, "push", "--quiet", "origin", "main")
@@ -55,7 +57,9 @@ func TestReadOnlyKeyFetchesButCannotPush(t *testing.T) {
 	}
 	clone := filepath.Join(t.TempDir(), "clone")
 	mustGitAs(t, h, key, "", "clone", "--quiet", r.SSHURL(), clone)
-	os.WriteFile(filepath.Join(clone, "x"), []byte("x"), 0o644)
+	if err := os.WriteFile(filepath.Join(clone, "x"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustGitAs(t, h, key, clone, "add", "x")
 	mustGitAs(t, h, key, clone, "commit", "--quiet", "-m", "not allowed")
 	out, err := gitAs(t, h, key, clone, "push", "origin", "main")
