@@ -412,7 +412,16 @@ func freePort() (int, error) {
 		return 0, fmt.Errorf("githost: finding a free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return tcpPort(l)
+}
+
+// tcpPort is the port a TCP listener listens on.
+func tcpPort(l net.Listener) (int, error) {
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("githost: %s is not a TCP address", l.Addr())
+	}
+	return addr.Port, nil
 }
 
 // LogTail returns the last lines of the sshd log, for error messages.

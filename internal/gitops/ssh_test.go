@@ -73,7 +73,7 @@ func startMultiKeyServer(t *testing.T, hostKeys []ssh.Signer, client ssh.PublicK
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &multiKeyServer{port: l.Addr().(*net.TCPAddr).Port}
+	s := &multiKeyServer{port: listenerPort(t, l)}
 	var wg sync.WaitGroup
 	t.Cleanup(func() { l.Close(); wg.Wait() })
 	wg.Add(1)

@@ -19,7 +19,10 @@ func TestAccRepositoryActions_updateAndResetToOrigin(t *testing.T) {
 	cp := acctest.StartControlPlane(t)
 	host := acctest.StartGitHost(t)
 	app, site := bind(t, cp, host, "site")
-	server := configuredProviderServer(t, cp).(tfprotov6.ProviderServerWithActions)
+	server, ok := configuredProviderServer(t, cp).(tfprotov6.ProviderServerWithActions)
+	if !ok {
+		t.Fatal("the provider server does not serve actions")
+	}
 
 	invoke := func(actionType string) (progress []string, diags []*tfprotov6.Diagnostic) {
 		t.Helper()
