@@ -134,7 +134,7 @@ func TestHostsRunSideBySide(t *testing.T) {
 	}
 	// Each host takes pushes.
 	for _, h := range hosts {
-		newRepoWithCommit(t, h, "app")
+		newRepoWithCommit(t, h)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 func TestReadWriteKeyClonesAndPushes(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, first := newRepoWithCommit(t, h, "app")
+	r, first := newRepoWithCommit(t, h)
 	key := newDeployKey(t, "deploy-rw")
 	if err := h.AuthorizeKey(key.public, ReadWrite); err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func TestReadWriteKeyClonesAndPushes(t *testing.T) {
 func TestReadOnlyKeyFetchesButCannotPush(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, first := newRepoWithCommit(t, h, "app")
+	r, first := newRepoWithCommit(t, h)
 	key := newDeployKey(t, "deploy-ro")
 	if err := h.AuthorizeKey(key.public, ReadOnly); err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestReadOnlyKeyFetchesButCannotPush(t *testing.T) {
 func TestChangingAccessTakesEffect(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, _ := newRepoWithCommit(t, h, "app")
+	r, _ := newRepoWithCommit(t, h)
 	key := newDeployKey(t, "deploy")
 	if err := h.AuthorizeKey(key.public, ReadOnly); err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestChangingAccessTakesEffect(t *testing.T) {
 func TestUnknownAndRevokedKeysAreRefused(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, _ := newRepoWithCommit(t, h, "app")
+	r, _ := newRepoWithCommit(t, h)
 
 	stranger := newDeployKey(t, "stranger")
 	if out, err := gitAs(t, h, stranger, "", "ls-remote", r.SSHURL()); err == nil || !strings.Contains(out, "Permission denied") {
@@ -165,7 +165,7 @@ func TestAuthorizeKeyRejectsBadInput(t *testing.T) {
 func TestRotateHostKey(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, _ := newRepoWithCommit(t, h, "app")
+	r, _ := newRepoWithCommit(t, h)
 	key := newDeployKey(t, "deploy")
 	if err := h.AuthorizeKey(key.public, ReadOnly); err != nil {
 		t.Fatal(err)

@@ -320,12 +320,12 @@ func (g *commitGraph) missesParent(n *graphNode) (bool, error) {
 	return false, nil
 }
 
-// recentAncestors lists head and up to max of its ancestors in the store,
+// recentAncestors lists head and up to limit of its ancestors in the store,
 // nearest first: the "have" lines of a fetch.
-func (g *commitGraph) recentAncestors(head plumbing.Hash, max int) ([]plumbing.Hash, error) {
+func (g *commitGraph) recentAncestors(head plumbing.Hash, limit int) ([]plumbing.Hash, error) {
 	out := []plumbing.Hash{head}
 	seen := map[plumbing.Hash]bool{head: true}
-	for i := 0; i < len(out) && len(out) <= max; i++ {
+	for i := 0; i < len(out) && len(out) <= limit; i++ {
 		n, err := g.node(out[i])
 		if err != nil {
 			return nil, err
@@ -335,7 +335,7 @@ func (g *commitGraph) recentAncestors(head plumbing.Hash, max int) ([]plumbing.H
 			if err != nil {
 				return nil, err
 			}
-			if pn.present && !seen[p] && len(out) <= max {
+			if pn.present && !seen[p] && len(out) <= limit {
 				seen[p] = true
 				out = append(out, p)
 			}
