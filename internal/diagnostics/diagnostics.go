@@ -1,6 +1,9 @@
 // Package diagnostics turns API and configuration problems into Terraform
 // diagnostics. Every user-facing error wording of the provider lives here so
 // the messages stay consistent and each names the attribute and the fix.
+// It holds wording only: the rules that decide when a message applies live
+// in internal/validators, the types' ValidateConfig and ModifyPlan, and the
+// environment variables in the provider, which reads them.
 package diagnostics
 
 import (
@@ -15,12 +18,6 @@ import (
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
 )
 
-// Environment variables the provider reads; named in messages.
-const (
-	EnvAPIURL   = "DIVIO_API_URL"
-	EnvAPIToken = "DIVIO_API_TOKEN"
-)
-
 // FieldPaths maps API field names (as in a 400 body) to the Terraform
 // attribute that carries them, so a validation error lands on the attribute.
 type FieldPaths map[string]path.Path
@@ -28,6 +25,9 @@ type FieldPaths map[string]path.Path
 // AddAPIError adds err, an error from the divioapi client, to diags with the
 // given summary. Field errors of a 400 answer become attribute errors where
 // fields maps them; everything else becomes a general error.
+//
+// A refused token names the provider's token variable, DIVIO_API_TOKEN
+// (provider.EnvAPIToken; a provider test checks that they agree).
 func AddAPIError(diags *diag.Diagnostics, summary string, err error, fields FieldPaths) {
 	var apiErr *divioapi.Error
 	if !errors.As(err, &apiErr) {
@@ -35,10 +35,10 @@ func AddAPIError(diags *diag.Diagnostics, summary string, err error, fields Fiel
 		return
 	}
 	switch {
-	case apiErr.StatusCode == 401 || apiErr.StatusCode == 403:
+	case divioapi.IsUnauthorized(err):
 		diags.AddError(summary, fmt.Sprintf("The Divio API refused the token (%d %s). Check the provider's api_token "+
-			"(or the %s environment variable): it must be a valid API token of a user who is a member of the "+
-			"organisation that owns the object.", apiErr.StatusCode, firstNonEmpty(apiErr.Detail, "unauthorized"), EnvAPIToken))
+			"(or the DIVIO_API_TOKEN environment variable): it must be a valid API token of a user who is a member of the "+
+			"organisation that owns the object.", apiErr.StatusCode, firstNonEmpty(apiErr.Detail, "unauthorized")))
 		return
 	case apiErr.StatusCode == 400 && (len(apiErr.FieldErrors) > 0 || len(apiErr.NonFieldErrors) > 0):
 		for _, field := range sortedKeys(apiErr.FieldErrors) {
@@ -57,33 +57,36 @@ func AddAPIError(diags *diag.Diagnostics, summary string, err error, fields Fiel
 	diags.AddError(summary, apiErr.Error())
 }
 
-// MissingToken is the diagnostic for a provider configured without a token.
-func MissingToken(diags *diag.Diagnostics) {
+// MissingToken is the diagnostic for a provider configured without a token;
+// envVar is the environment variable the provider also reads it from.
+func MissingToken(diags *diag.Diagnostics, envVar string) {
 	diags.AddAttributeError(path.Root("api_token"), "Missing Divio API token",
-		"The provider needs an API token. Set api_token in the provider block or the "+EnvAPIToken+
+		"The provider needs an API token. Set api_token in the provider block or the "+envVar+
 			" environment variable. A token can be created in the Divio Control Panel under Account settings > Access token.")
 }
 
-// MalformedToken is the diagnostic for a token that cannot be a Divio token.
-func MalformedToken(diags *diag.Diagnostics, fromEnv bool) {
+// MalformedToken is the diagnostic for a token that cannot be a Divio token,
+// taken from api_token or (fromEnv) from the environment variable envVar.
+func MalformedToken(diags *diag.Diagnostics, envVar string, fromEnv bool) {
 	source := "api_token"
 	if fromEnv {
-		source = "the " + EnvAPIToken + " environment variable"
+		source = "the " + envVar + " environment variable"
 	}
 	diags.AddAttributeError(path.Root("api_token"), "Malformed Divio API token",
 		"The token from "+source+" contains whitespace or control characters (often a trailing newline from a "+
-			"file). Set api_token or "+EnvAPIToken+" to the token alone.")
+			"file). Set api_token or "+envVar+" to the token alone.")
 }
 
-// InvalidAPIURL is the diagnostic for an unusable endpoint.
-func InvalidAPIURL(diags *diag.Diagnostics, err error, fromEnv bool) {
+// InvalidAPIURL is the diagnostic for an unusable endpoint, taken from
+// api_url or (fromEnv) from the environment variable envVar.
+func InvalidAPIURL(diags *diag.Diagnostics, err error, envVar string, fromEnv bool) {
 	source := "api_url"
 	if fromEnv {
-		source = "the " + EnvAPIURL + " environment variable"
+		source = "the " + envVar + " environment variable"
 	}
 	diags.AddAttributeError(path.Root("api_url"), "Invalid Divio API URL",
 		fmt.Sprintf("The API URL from %s is not usable: %s Set api_url or %s to an absolute https:// URL such as %s.",
-			source, err, EnvAPIURL, divioapi.DefaultBaseURL))
+			source, err, envVar, divioapi.DefaultBaseURL))
 }
 
 // PlainHTTP warns that a token is about to cross the network unencrypted.
@@ -263,28 +266,21 @@ func ImportedValuesAdopted(diags *diag.Diagnostics, attributes, consequence stri
 			"configured and sends nothing ("+consequence+"). Change them again afterwards to act on them.")
 }
 
-// WebhookSecretConfig is what CheckWebhookSecret needs to know of a
-// divio_repository_webhook configuration.
-type WebhookSecretConfig struct {
-	Bitbucket   bool
-	TypeUnknown bool
-	SecretSet   bool // secret_wo is set (possibly unknown)
-	SecretKnown bool
-	VersionSet  bool
+// WebhookSecretForBitbucket is the plan-time error of a webhook secret
+// (secret_wo, at attribute) for a Bitbucket webhook.
+func WebhookSecretForBitbucket(diags *diag.Diagnostics, attribute path.Path) {
+	diags.AddAttributeError(attribute, "Bitbucket webhooks have no secret",
+		"Bitbucket does not send the webhook secret, so Divio does not use one: the webhook URL itself is the "+
+			"credential. Remove secret_wo (and secret_wo_version), or use rotation_triggers to rotate the URL.")
 }
 
-// CheckWebhookSecret enforces the secret_wo rules at plan time.
-func CheckWebhookSecret(diags *diag.Diagnostics, c WebhookSecretConfig) {
-	if c.SecretSet && c.Bitbucket && !c.TypeUnknown {
-		diags.AddAttributeError(path.Root("secret_wo"), "Bitbucket webhooks have no secret",
-			"Bitbucket does not send the webhook secret, so Divio does not use one: the webhook URL itself is the "+
-				"credential. Remove secret_wo (and secret_wo_version), or use rotation_triggers to rotate the URL.")
-	}
-	if c.SecretSet != c.VersionSet {
-		diags.AddAttributeError(path.Root("secret_wo_version"), "secret_wo and secret_wo_version go together",
-			"secret_wo is write-only, so Terraform cannot see when it changes: set secret_wo_version with it (any "+
-				"number) and change the version whenever you change the secret.")
-	}
+// WebhookSecretVersionMismatch is the plan-time error, on secret_wo_version
+// (attribute), of a webhook's secret_wo without its version or the version
+// without the secret.
+func WebhookSecretVersionMismatch(diags *diag.Diagnostics, attribute path.Path) {
+	diags.AddAttributeError(attribute, "secret_wo and secret_wo_version go together",
+		"secret_wo is write-only, so Terraform cannot see when it changes: set secret_wo_version with it (any "+
+			"number) and change the version whenever you change the secret.")
 }
 
 // SyncWarning surfaces a sync-status warning (e.g. no_webhook) as a

@@ -36,11 +36,69 @@ func TestAddAPIErrorPutsFieldErrorsOnAttributes(t *testing.T) {
 	}
 }
 
-func TestAddAPIErrorNamesTheTokenOn401(t *testing.T) {
+// A refused token (401 or 403, as divioapi.IsUnauthorized tells) names
+// api_token and its environment variable; other statuses do not.
+func TestAddAPIErrorNamesTheTokenOn401And403(t *testing.T) {
+	for _, tc := range []struct {
+		err  *divioapi.Error
+		want string
+	}{
+		{&divioapi.Error{StatusCode: 401, Detail: "Invalid token."}, "refused the token (401 Invalid token.)"},
+		{&divioapi.Error{StatusCode: 403}, "refused the token (403 unauthorized)"},
+	} {
+		var diags diag.Diagnostics
+		AddAPIError(&diags, "Could not read", tc.err, nil)
+		text := diagText(diags)
+		if !strings.Contains(text, tc.want) || !strings.Contains(text, "api_token") || !strings.Contains(text, "DIVIO_API_TOKEN") {
+			t.Errorf("%d diagnostic does not name api_token and DIVIO_API_TOKEN: %s", tc.err.StatusCode, text)
+		}
+	}
 	var diags diag.Diagnostics
-	AddAPIError(&diags, "Could not read", &divioapi.Error{StatusCode: 401, Detail: "Invalid token."}, nil)
-	if text := diagText(diags); !strings.Contains(text, "api_token") || !strings.Contains(text, EnvAPIToken) {
-		t.Errorf("401 diagnostic does not name api_token and %s: %s", EnvAPIToken, text)
+	AddAPIError(&diags, "Could not read", &divioapi.Error{StatusCode: 404, Method: "GET", Path: "/x/"}, nil)
+	if text := diagText(diags); strings.Contains(text, "token") {
+		t.Errorf("404 diagnostic speaks of the token: %s", text)
+	}
+}
+
+// The provider's wording names the environment variable it is given, and
+// lands on the attribute it is about.
+func TestProviderSettingsWording(t *testing.T) {
+	cases := []struct {
+		name  string
+		add   func(*diag.Diagnostics)
+		attr  path.Path
+		wants []string
+	}{
+		{"missing token", func(d *diag.Diagnostics) { MissingToken(d, "TOKEN_VAR") }, path.Root("api_token"),
+			[]string{"Missing Divio API token", "api_token in the provider block or the TOKEN_VAR environment variable"}},
+		{"malformed token from the block", func(d *diag.Diagnostics) { MalformedToken(d, "TOKEN_VAR", false) }, path.Root("api_token"),
+			[]string{"Malformed Divio API token", "The token from api_token contains", "Set api_token or TOKEN_VAR"}},
+		{"malformed token from the environment", func(d *diag.Diagnostics) { MalformedToken(d, "TOKEN_VAR", true) }, path.Root("api_token"),
+			[]string{"The token from the TOKEN_VAR environment variable contains"}},
+		{"invalid URL from the environment", func(d *diag.Diagnostics) { InvalidAPIURL(d, errors.New("No scheme."), "URL_VAR", true) }, path.Root("api_url"),
+			[]string{"Invalid Divio API URL", "from the URL_VAR environment variable is not usable: No scheme. Set api_url or URL_VAR"}},
+		{"bitbucket secret", func(d *diag.Diagnostics) { WebhookSecretForBitbucket(d, path.Root("secret_wo")) }, path.Root("secret_wo"),
+			[]string{"Bitbucket webhooks have no secret", "Remove secret_wo (and secret_wo_version)"}},
+		{"secret version", func(d *diag.Diagnostics) { WebhookSecretVersionMismatch(d, path.Root("secret_wo_version")) }, path.Root("secret_wo_version"),
+			[]string{"secret_wo and secret_wo_version go together"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var diags diag.Diagnostics
+			c.add(&diags)
+			if len(diags) != 1 {
+				t.Fatalf("want one diagnostic, got %v", diags)
+			}
+			withPath, ok := diags[0].(diag.DiagnosticWithPath)
+			if !ok || !withPath.Path().Equal(c.attr) {
+				t.Errorf("not on %s: %v", c.attr, diags[0])
+			}
+			for _, want := range c.wants {
+				if !strings.Contains(diagText(diags), want) {
+					t.Errorf("lacks %q: %s", want, diagText(diags))
+				}
+			}
+		})
 	}
 }
 

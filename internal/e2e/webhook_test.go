@@ -190,14 +190,14 @@ func TestWebhookDeliveriesThatMustNotPull(t *testing.T) {
 	}
 
 	// The real delivery pulls once; its replay is answered but pulls nothing.
-	real := b.delivery(t, "main", pushed)
-	send(t, real, 202, "accepted")
+	genuine := b.delivery(t, "main", pushed)
+	send(t, genuine, 202, "accepted")
 	waitIdle(t, cp)
 	first := b.status(t)
 	if head(first) != pushed {
 		t.Fatalf("the valid delivery did not pull: %+v", first)
 	}
-	send(t, real, 200, "duplicate")
+	send(t, genuine, 200, "duplicate")
 	waitIdle(t, cp)
 	if again := b.status(t); again.LastSyncAt == nil || !again.LastSyncAt.Equal(*first.LastSyncAt) {
 		t.Fatalf("a replayed delivery pulled again: last sync %v then %v", first.LastSyncAt, again.LastSyncAt)

@@ -113,10 +113,10 @@ func mustBareGit(t *testing.T, r *Repo, args ...string) string {
 	return out
 }
 
-// newRepoWithCommit creates a repository whose main branch has one commit.
-func newRepoWithCommit(t *testing.T, h *Host, name string) (*Repo, string) {
+// newRepoWithCommit creates the repository "app" with one commit on main.
+func newRepoWithCommit(t *testing.T, h *Host) (*Repo, string) {
 	t.Helper()
-	r, err := h.CreateRepo(name)
+	r, err := h.CreateRepo("app")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -232,7 +232,10 @@ func (h *Host) startLocked(ctx context.Context, port int) error {
 			}
 			return nil
 		}
-		proc.stop()
+		if stopErr := proc.stop(); stopErr != nil {
+			// An sshd that outlives its failed start would hold the port.
+			return errors.Join(err, stopErr)
+		}
 		if !errors.Is(err, errBind) || ctx.Err() != nil {
 			return err
 		}
@@ -295,7 +298,9 @@ func probeHostKey(ctx context.Context, addr string, exited <-chan struct{}) (ssh
 	if !ok {
 		deadline = time.Now().Add(startTimeout)
 	}
-	conn.SetDeadline(deadline)
+	if err := conn.SetDeadline(deadline); err != nil {
+		return nil, err
+	}
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -407,7 +412,16 @@ func freePort() (int, error) {
 		return 0, fmt.Errorf("githost: finding a free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return tcpPort(l)
+}
+
+// tcpPort is the port a TCP listener listens on.
+func tcpPort(l net.Listener) (int, error) {
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("githost: %s is not a TCP address", l.Addr())
+	}
+	return addr.Port, nil
 }
 
 // LogTail returns the last lines of the sshd log, for error messages.

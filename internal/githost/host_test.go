@@ -28,7 +28,9 @@ func TestStartServesSSHOnLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	banner, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil || !strings.HasPrefix(banner, "SSH-2.0-OpenSSH") {
 		t.Fatalf("banner = %q, %v; want SSH-2.0-OpenSSH...", banner, err)
@@ -132,7 +134,7 @@ func TestHostsRunSideBySide(t *testing.T) {
 	}
 	// Each host takes pushes.
 	for _, h := range hosts {
-		newRepoWithCommit(t, h, "app")
+		newRepoWithCommit(t, h)
 	}
 }
 

@@ -183,7 +183,10 @@ func (h *HTTPSHost) init(ctx context.Context, git string) error {
 	if err != nil {
 		return fmt.Errorf("githost: listening on loopback: %w", err)
 	}
-	h.Port = ln.Addr().(*net.TCPAddr).Port
+	if h.Port, err = tcpPort(ln); err != nil {
+		ln.Close()
+		return err
+	}
 	h.Addr = net.JoinHostPort("127.0.0.1", fmt.Sprint(h.Port))
 	h.URL = "https://" + h.Addr
 	h.server = &http.Server{

@@ -181,7 +181,9 @@ func TestHTTPSReadWriteTokenClonesAndPushes(t *testing.T) {
 	if got := mustGitWithToken(t, h, "ci", token, clone, "rev-parse", "HEAD"); got != first {
 		t.Fatalf("cloned HEAD = %s; want %s", got, first)
 	}
-	os.WriteFile(filepath.Join(clone, "app.txt"), []byte("from the token\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(clone, "app.txt"), []byte("from the token\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustGitWithToken(t, h, "ci", token, clone, "add", "app.txt")
 	mustGitWithToken(t, h, "ci", token, clone, "commit", "--quiet", "-m", "pushed with a token")
 	mustGitWithToken(t, h, "ci", token, clone, "push", "--quiet", "origin", "main")
@@ -208,7 +210,9 @@ func TestHTTPSReadOnlyTokenFetchesButCannotPush(t *testing.T) {
 	}
 	clone := filepath.Join(t.TempDir(), "clone")
 	mustGitWithToken(t, h, "reader", token, "", "clone", "--quiet", r.HTTPSURL(), clone)
-	os.WriteFile(filepath.Join(clone, "x"), []byte("x"), 0o644)
+	if err := os.WriteFile(filepath.Join(clone, "x"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustGitWithToken(t, h, "reader", token, clone, "add", "x")
 	mustGitWithToken(t, h, "reader", token, clone, "commit", "--quiet", "-m", "not allowed")
 	out, err := gitWithToken(t, h, "reader", token, clone, "push", "origin", "main")

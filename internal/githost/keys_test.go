@@ -12,7 +12,7 @@ import (
 func TestReadWriteKeyClonesAndPushes(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, first := newRepoWithCommit(t, h, "app")
+	r, first := newRepoWithCommit(t, h)
 	key := newDeployKey(t, "deploy-rw")
 	if err := h.AuthorizeKey(key.public, ReadWrite); err != nil {
 		t.Fatal(err)
@@ -27,7 +27,9 @@ func TestReadWriteKeyClonesAndPushes(t *testing.T) {
 		t.Fatalf("cloned HEAD = %s; want %s", got, first)
 	}
 
-	os.WriteFile(filepath.Join(clone, "app.txt"), []byte("from the deploy key\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(clone, "app.txt"), []byte("from the deploy key\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustGitAs(t, h, key, clone, "add", "app.txt")
 	mustGitAs(t, h, key, clone, "commit", "--quiet", "-m", "pushed with a deploy key")
 	mustGitAs(t, h, key, clone, "push", "--quiet", "origin", "main")
@@ -44,7 +46,7 @@ func TestReadWriteKeyClonesAndPushes(t *testing.T) {
 func TestReadOnlyKeyFetchesButCannotPush(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, first := newRepoWithCommit(t, h, "app")
+	r, first := newRepoWithCommit(t, h)
 	key := newDeployKey(t, "deploy-ro")
 	if err := h.AuthorizeKey(key.public, ReadOnly); err != nil {
 		t.Fatal(err)
@@ -55,7 +57,9 @@ func TestReadOnlyKeyFetchesButCannotPush(t *testing.T) {
 	}
 	clone := filepath.Join(t.TempDir(), "clone")
 	mustGitAs(t, h, key, "", "clone", "--quiet", r.SSHURL(), clone)
-	os.WriteFile(filepath.Join(clone, "x"), []byte("x"), 0o644)
+	if err := os.WriteFile(filepath.Join(clone, "x"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	mustGitAs(t, h, key, clone, "add", "x")
 	mustGitAs(t, h, key, clone, "commit", "--quiet", "-m", "not allowed")
 	out, err := gitAs(t, h, key, clone, "push", "origin", "main")
@@ -91,7 +95,7 @@ func TestReadOnlyKeyFetchesButCannotPush(t *testing.T) {
 func TestChangingAccessTakesEffect(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, _ := newRepoWithCommit(t, h, "app")
+	r, _ := newRepoWithCommit(t, h)
 	key := newDeployKey(t, "deploy")
 	if err := h.AuthorizeKey(key.public, ReadOnly); err != nil {
 		t.Fatal(err)
@@ -117,7 +121,7 @@ func TestChangingAccessTakesEffect(t *testing.T) {
 func TestUnknownAndRevokedKeysAreRefused(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, _ := newRepoWithCommit(t, h, "app")
+	r, _ := newRepoWithCommit(t, h)
 
 	stranger := newDeployKey(t, "stranger")
 	if out, err := gitAs(t, h, stranger, "", "ls-remote", r.SSHURL()); err == nil || !strings.Contains(out, "Permission denied") {
@@ -161,7 +165,7 @@ func TestAuthorizeKeyRejectsBadInput(t *testing.T) {
 func TestRotateHostKey(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, _ := newRepoWithCommit(t, h, "app")
+	r, _ := newRepoWithCommit(t, h)
 	key := newDeployKey(t, "deploy")
 	if err := h.AuthorizeKey(key.public, ReadOnly); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package githost
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -272,8 +271,9 @@ func (r *bareRepo) GenerateHistory(ctx context.Context, branch string, commits i
 	if err != nil {
 		return "", err
 	}
+	// Writes to a bytes.Buffer cannot fail.
 	var stream bytes.Buffer
-	w := bufio.NewWriter(&stream)
+	w := &stream
 	data := func(s string) { fmt.Fprintf(w, "data %d\n%s\n", len(s), s) }
 	start := time.Now().Unix() - int64(commits) // one second apart, ending now
 	for i := 1; i <= commits; i++ {
@@ -289,7 +289,6 @@ func (r *bareRepo) GenerateHistory(ctx context.Context, branch string, commits i
 		data(fmt.Sprintf("generated commit %d\n", i))
 	}
 	w.WriteString("done\n")
-	w.Flush()
 
 	cmd := gitCommand(ctx, "", r.srv.adminEnv(), "--git-dir="+r.Path, "fast-import", "--quiet", "--done")
 	cmd.Stdin = &stream

@@ -102,7 +102,7 @@ func TestCommitBuildsOnTheBranch(t *testing.T) {
 func TestForcePushReplacesHistory(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, first := newRepoWithCommit(t, h, "app")
+	r, first := newRepoWithCommit(t, h)
 	ctx := testContext(t)
 	old, err := r.Commit(ctx, "main", map[string]string{"b.txt": "b"}, "second")
 	if err != nil {
@@ -129,7 +129,7 @@ func TestForcePushReplacesHistory(t *testing.T) {
 func TestDeleteBranch(t *testing.T) {
 	t.Parallel()
 	h := startHost(t)
-	r, _ := newRepoWithCommit(t, h, "app")
+	r, _ := newRepoWithCommit(t, h)
 	ctx := testContext(t)
 	if _, err := r.Commit(ctx, "feature", map[string]string{"f": "f"}, "feature"); err != nil {
 		t.Fatal(err)

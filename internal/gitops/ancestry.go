@@ -112,12 +112,27 @@ func (q dateQueue) Less(i, j int) bool {
 	return q[i].seq < q[j].seq
 }
 func (q dateQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *dateQueue) Push(x any)   { *q = append(*q, x.(queued)) }
+func (q *dateQueue) Push(x any) {
+	e, ok := x.(queued)
+	if !ok {
+		panic("gitops: dateQueue.Push takes queued values only")
+	}
+	*q = append(*q, e)
+}
 func (q *dateQueue) Pop() any {
 	old := *q
 	x := old[len(old)-1]
 	*q = old[:len(old)-1]
 	return x
+}
+
+// pop takes the newest commit off the queue.
+func (q *dateQueue) pop() queued {
+	e, ok := heap.Pop(q).(queued)
+	if !ok {
+		panic("gitops: dateQueue holds something else than queued")
+	}
+	return e
 }
 
 // isAncestor answers whether old is an ancestor of tip (a commit is its own
@@ -147,7 +162,7 @@ func (g *commitGraph) isAncestor(old, tip plumbing.Hash, maxSteps int) (ancestry
 		if maxSteps > 0 && steps >= maxSteps {
 			return ancestryUnknown, nil
 		}
-		e := heap.Pop(&w.q).(queued)
+		e := w.q.pop()
 		n, err := g.node(e.hash)
 		if err != nil {
 			return ancestryUnknown, err
@@ -305,12 +320,12 @@ func (g *commitGraph) missesParent(n *graphNode) (bool, error) {
 	return false, nil
 }
 
-// recentAncestors lists head and up to max of its ancestors in the store,
+// recentAncestors lists head and up to limit of its ancestors in the store,
 // nearest first: the "have" lines of a fetch.
-func (g *commitGraph) recentAncestors(head plumbing.Hash, max int) ([]plumbing.Hash, error) {
+func (g *commitGraph) recentAncestors(head plumbing.Hash, limit int) ([]plumbing.Hash, error) {
 	out := []plumbing.Hash{head}
 	seen := map[plumbing.Hash]bool{head: true}
-	for i := 0; i < len(out) && len(out) <= max; i++ {
+	for i := 0; i < len(out) && len(out) <= limit; i++ {
 		n, err := g.node(out[i])
 		if err != nil {
 			return nil, err
@@ -320,7 +335,7 @@ func (g *commitGraph) recentAncestors(head plumbing.Hash, max int) ([]plumbing.H
 			if err != nil {
 				return nil, err
 			}
-			if pn.present && !seen[p] && len(out) <= max {
+			if pn.present && !seen[p] && len(out) <= limit {
 				seen[p] = true
 				out = append(out, p)
 			}

@@ -53,9 +53,9 @@ func (g *testGraph) chain(minute, n int, name string, parent plumbing.Hash) []pl
 	return out
 }
 
-func (g *testGraph) check(old, new plumbing.Hash, maxSteps int, want ancestry) {
+func (g *testGraph) check(old, tip plumbing.Hash, maxSteps int, want ancestry) {
 	g.t.Helper()
-	got, err := newCommitGraph(g.st).isAncestor(old, new, maxSteps)
+	got, err := newCommitGraph(g.st).isAncestor(old, tip, maxSteps)
 	if err != nil {
 		g.t.Fatal(err)
 	}

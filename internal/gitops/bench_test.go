@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/divio-community/terraform-provider-divio/internal/githost"
@@ -50,22 +51,25 @@ func BenchmarkCheck(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("commits=%d/git-cli", commits), func(b *testing.B) {
+			work := b.TempDir()
 			for b.Loop() {
-				gitCLICheck(b, h, key, url, true)
+				gitCLICheck(b, h, key, filepath.Join(work, "repo"), url, true)
 			}
 		})
 		b.Run(fmt.Sprintf("commits=%d/git-cli-full", commits), func(b *testing.B) {
+			work := b.TempDir()
 			for b.Loop() {
-				gitCLICheck(b, h, key, url, false)
+				gitCLICheck(b, h, key, filepath.Join(work, "repo"), url, false)
 			}
 		})
 	}
 }
 
 // gitCLICheck is the access check's read part done with the git CLI.
-func gitCLICheck(b *testing.B, h *githost.Host, key deployKey, url string, shallow bool) {
-	dir, err := os.MkdirTemp("", "gitcli-")
-	if err != nil {
+// It works in dir, created for the run and removed at once: one run's
+// repository must not help the next.
+func gitCLICheck(b *testing.B, h *githost.Host, key deployKey, dir, url string, shallow bool) {
+	if err := os.Mkdir(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
 	defer os.RemoveAll(dir)

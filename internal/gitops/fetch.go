@@ -119,7 +119,10 @@ func fetchTip(ctx context.Context, rem remote, branch string) (*branchTip, error
 		return nil, &missingBranchError{branch: branch, available: branchNames(adv)}
 	}
 
-	req := tipRequest(adv.Capabilities, hash)
+	req, err := tipRequest(adv.Capabilities, hash)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := sess.UploadPack(ctx, req)
 	if err != nil {
 		return nil, err
@@ -143,21 +146,25 @@ func fetchTip(ctx context.Context, rem remote, branch string) (*branchTip, error
 
 // tipRequest asks for want with depth 1, without progress messages, and
 // without blobs where the server supports partial clone.
-func tipRequest(adv *capability.List, want plumbing.Hash) *packp.UploadPackRequest {
+func tipRequest(adv *capability.List, want plumbing.Hash) (*packp.UploadPackRequest, error) {
 	req := packp.NewUploadPackRequestFromCapabilities(adv)
 	req.Wants = []plumbing.Hash{want}
+	var wanted []capability.Capability
 	if adv.Supports(capability.Shallow) {
-		req.Capabilities.Set(capability.Shallow)
+		wanted = append(wanted, capability.Shallow)
 		req.Depth = packp.DepthCommits(1)
 	}
 	if adv.Supports(capability.NoProgress) {
-		req.Capabilities.Set(capability.NoProgress)
+		wanted = append(wanted, capability.NoProgress)
 	}
 	if adv.Supports(capability.Filter) {
-		req.Capabilities.Set(capability.Filter)
+		wanted = append(wanted, capability.Filter)
 		req.Filter = packp.FilterBlobNone()
 	}
-	return req
+	if err := setCapabilities(req, wanted...); err != nil {
+		return nil, err
+	}
+	return req, nil
 }
 
 // packReader demultiplexes the pack from the side-band, when requested.
@@ -194,4 +201,14 @@ func branchNames(adv *packp.AdvRefs) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// setCapabilities asks for each capability in caps (none takes arguments).
+func setCapabilities(req *packp.UploadPackRequest, caps ...capability.Capability) error {
+	for _, c := range caps {
+		if err := req.Capabilities.Set(c); err != nil {
+			return fmt.Errorf("asking for capability %s: %w", c, err)
+		}
+	}
+	return nil
 }

@@ -282,11 +282,11 @@ func (g *guard) resolve(ctx context.Context, host string) ([]netip.Addr, error) 
 }
 
 // dialHost resolves host, then connects to its checked addresses in turn
-// until one answers. It returns the connection and the address it went to.
-func (g *guard) dialHost(ctx context.Context, host string, port int) (net.Conn, netip.Addr, error) {
+// until one answers. It returns the connection.
+func (g *guard) dialHost(ctx context.Context, host string, port int) (net.Conn, error) {
 	addrs, err := g.resolve(ctx, host)
 	if err != nil {
-		return nil, netip.Addr{}, err
+		return nil, err
 	}
 	var last error
 	for _, addr := range addrs {
@@ -294,14 +294,14 @@ func (g *guard) dialHost(ctx context.Context, host string, port int) (net.Conn, 
 		conn, err := g.dial(dctx, "tcp", netip.AddrPortFrom(addr, uint16(port)).String())
 		cancel()
 		if err == nil {
-			return conn, addr, nil
+			return conn, nil
 		}
 		last = err
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	return nil, netip.Addr{}, &dialError{host, port, last}
+	return nil, &dialError{host, port, last}
 }
 
 // dialContext is an http.Transport.DialContext: addr is the URL's
@@ -315,6 +315,6 @@ func (g *guard) dialContext(ctx context.Context, network, addr string) (net.Conn
 	if err != nil {
 		return nil, err
 	}
-	conn, _, err := g.dialHost(ctx, host, port)
+	conn, err := g.dialHost(ctx, host, port)
 	return conn, err
 }

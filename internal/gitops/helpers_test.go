@@ -170,9 +170,19 @@ func closedPort(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
+	port := listenerPort(t, l)
 	l.Close()
 	return port
+}
+
+// listenerPort is the port a TCP listener listens on.
+func listenerPort(t testing.TB, l net.Listener) int {
+	t.Helper()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("%s is not a TCP address", l.Addr())
+	}
+	return addr.Port
 }
 
 // noDial is a dial hook that fails the test: the check must not connect.

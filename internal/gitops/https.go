@@ -154,7 +154,7 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	var r io.Reader = t.budget.reader(resp.Body)
+	r := t.budget.reader(resp.Body)
 	if t.thinPack != nil && strings.HasSuffix(req.URL.Path, "/info/refs") && req.URL.Query().Get("service") == transport.UploadPackServiceName {
 		r = &capSniffer{r: r, found: t.thinPack}
 	}

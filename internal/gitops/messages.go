@@ -321,18 +321,18 @@ func shortHash(h string) string {
 	return h
 }
 
-// listNames joins names, quoted, showing at most max of them.
-func listNames(names []string, max int) string {
-	quoted := make([]string, 0, min(len(names), max))
+// listNames joins names, quoted, showing at most limit of them.
+func listNames(names []string, limit int) string {
+	quoted := make([]string, 0, min(len(names), limit))
 	for i, n := range names {
-		if i == max {
+		if i == limit {
 			break
 		}
 		quoted = append(quoted, strconv.Quote(n))
 	}
 	s := strings.Join(quoted, ", ")
-	if len(names) > max {
-		s += fmt.Sprintf(" and %d more", len(names)-max)
+	if len(names) > limit {
+		s += fmt.Sprintf(" and %d more", len(names)-limit)
 	}
 	return s
 }

@@ -72,13 +72,17 @@ func fetchInto(ctx context.Context, sess transport.UploadPackSession, adv *packp
 	defer sess.Close()
 	req := packp.NewUploadPackRequestFromCapabilities(adv.Capabilities)
 	if t, ok := sess.(thinPackAdvertiser); ok && t.advertisedThinPack() {
-		req.Capabilities.Set(capability.ThinPack)
+		if err := setCapabilities(req, capability.ThinPack); err != nil {
+			return stats, err
+		}
 	}
 	req.Wants = []plumbing.Hash{spec.want}
 	req.Haves = spec.haves
 	if adv.Capabilities.Supports(capability.Shallow) {
 		if len(spec.shallows) > 0 || spec.depth > 0 {
-			req.Capabilities.Set(capability.Shallow)
+			if err := setCapabilities(req, capability.Shallow); err != nil {
+				return stats, err
+			}
 		}
 		req.Shallows = spec.shallows
 		if spec.depth > 0 {
@@ -90,7 +94,9 @@ func fetchInto(ctx context.Context, sess transport.UploadPackSession, adv *packp
 		return stats, errNoShallowSupport{}
 	}
 	if adv.Capabilities.Supports(capability.NoProgress) {
-		req.Capabilities.Set(capability.NoProgress)
+		if err := setCapabilities(req, capability.NoProgress); err != nil {
+			return stats, err
+		}
 	}
 	resp, err := sess.UploadPack(ctx, req)
 	if err != nil {

@@ -129,7 +129,7 @@ func normalizeFingerprint(fp string) (string, bool) {
 		return "", false
 	}
 	for _, c := range b64 {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
+		if !isStdBase64(c) {
 			return "", false
 		}
 	}
@@ -243,7 +243,7 @@ var errHostKeyRejected = errors.New("host key rejected")
 func (d *sshDialer) try(ctx context.Context, policy *hostKeyPolicy, algos []string) attempt {
 	r := d.run
 	var a attempt
-	conn, _, err := r.guard.dialHost(ctx, r.url.Host, r.port)
+	conn, err := r.guard.dialHost(ctx, r.url.Host, r.port)
 	if err != nil {
 		a.err = err
 		return a
@@ -608,4 +608,9 @@ func shellQuote(s string) string {
 	}
 	b.WriteByte('\'')
 	return b.String()
+}
+
+// isStdBase64 reports whether c is a digit of standard base64 (padding aside).
+func isStdBase64(c rune) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
 }

@@ -73,7 +73,7 @@ func startMultiKeyServer(t *testing.T, hostKeys []ssh.Signer, client ssh.PublicK
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &multiKeyServer{port: l.Addr().(*net.TCPAddr).Port}
+	s := &multiKeyServer{port: listenerPort(t, l)}
 	var wg sync.WaitGroup
 	t.Cleanup(func() { l.Close(); wg.Wait() })
 	wg.Add(1)
@@ -105,7 +105,9 @@ func (s *multiKeyServer) serve(conn net.Conn, cfg *ssh.ServerConfig, oneSession 
 	sessions := 0
 	for nc := range chans {
 		if nc.ChannelType() != "session" || (oneSession && sessions > 0) {
-			nc.Reject(ssh.Prohibited, "one session per connection")
+			if err := nc.Reject(ssh.Prohibited, "one session per connection"); err != nil {
+				return // the connection is gone
+			}
 			continue
 		}
 		sessions++
@@ -123,27 +125,32 @@ func serveGitSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer ch.Close()
 	for req := range reqs {
 		if req.Type != "exec" {
-			req.Reply(false, nil)
+			if err := req.Reply(false, nil); err != nil {
+				return // the channel is gone
+			}
 			continue
 		}
 		var payload struct{ Command string }
 		if err := ssh.Unmarshal(req.Payload, &payload); err != nil {
-			req.Reply(false, nil)
+			_ = req.Reply(false, nil) // returning closes the channel anyway
 			return
 		}
 		service, quoted, _ := strings.Cut(payload.Command, " ")
 		if service != "git-upload-pack" && service != "git-receive-pack" {
-			req.Reply(false, nil)
+			_ = req.Reply(false, nil) // returning closes the channel anyway
 			return
 		}
-		req.Reply(true, nil)
+		if err := req.Reply(true, nil); err != nil {
+			return
+		}
 		cmd := exec.Command("git", strings.TrimPrefix(service, "git-"), strings.Trim(quoted, "'"))
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
 		status := uint32(0)
 		if err := cmd.Run(); err != nil {
 			status = 1
 		}
-		ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{status}))
+		// The last word: if the client has gone there is no one to tell.
+		_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{status}))
 		return
 	}
 }
@@ -328,7 +335,9 @@ var _ io.Writer = (*prefixBuffer)(nil)
 func TestPrefixBuffer(t *testing.T) {
 	t.Parallel()
 	b := &prefixBuffer{max: 5}
-	b.Write([]byte("abc"))
+	if _, err := b.Write([]byte("abc")); err != nil {
+		t.Fatal(err)
+	}
 	n, err := b.Write([]byte("defgh"))
 	if n != 5 || err != nil || b.String() != "abcde" {
 		t.Errorf("Write = %d, %v; buffer %q", n, err, b.String())

@@ -42,8 +42,21 @@ func TestPayloadsNameTheBranchAndHead(t *testing.T) {
 				t.Errorf("%s payload: %v", typ, body)
 			}
 		case "bitbucket":
-			change := body["push"].(map[string]any)["changes"].([]any)[0].(map[string]any)["new"].(map[string]any)
-			if change["name"] != "main" || change["target"].(map[string]any)["hash"] != "222" {
+			var bitbucket struct {
+				Push struct {
+					Changes []struct {
+						New struct {
+							Name   string
+							Target struct{ Hash string }
+						}
+					}
+				}
+			}
+			if err := json.Unmarshal(d.Body, &bitbucket); err != nil {
+				t.Fatal(err)
+			}
+			changes := bitbucket.Push.Changes
+			if len(changes) != 1 || changes[0].New.Name != "main" || changes[0].New.Target.Hash != "222" {
 				t.Errorf("bitbucket payload: %v", body)
 			}
 		}

@@ -214,12 +214,11 @@ func (r *ApplicationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	app, err := r.client.CreateApplication(ctx, plan.createRequest())
-	if errors.Is(err, divioapi.ErrOutcomeUnknown) {
-		app, err = r.recoverCreate(ctx, &plan, err, &resp.Diagnostics)
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, divioapi.ErrOutcomeUnknown):
+		app = r.recoverCreate(ctx, &plan, err, &resp.Diagnostics)
+	case err != nil:
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not create the application", err, applicationFields)
-		return
 	}
 	if app == nil {
 		return
@@ -229,18 +228,22 @@ func (r *ApplicationResource) Create(ctx context.Context, req resource.CreateReq
 	setIdentity(ctx, resp.Identity, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
 }
 
-// recoverCreate looks for the application a create whose answer was lost
-// may have made: slugs are unique, so the public list by slug tells.
-func (r *ApplicationResource) recoverCreate(ctx context.Context, plan *ApplicationModel, lost error, diags *diag.Diagnostics) (*divioapi.Application, error) {
+// recoverCreate looks for the application a create whose answer (lost) was
+// lost may have made: slugs are unique, so the public list by slug tells.
+// It returns the application if it was created; otherwise it reports why
+// not, or that it cannot tell, in diags and returns nil.
+func (r *ApplicationResource) recoverCreate(ctx context.Context, plan *ApplicationModel, lost error, diags *diag.Diagnostics) *divioapi.Application {
 	apps, err := r.client.ListApplications(ctx, divioapi.ApplicationFilter{Slug: plan.Slug.ValueString(), Organisation: plan.Organisation.ValueString()})
-	if err != nil {
+	switch {
+	case err != nil:
 		diagnostics.OutcomeUnknown(diags, "application", "by its slug "+plan.Slug.ValueString()+" in the Control Panel", lost)
-		return nil, nil
+	case len(apps) == 1 && apps[0].Name == plan.Name.ValueString():
+		return &apps[0] // created: the answer was lost on the way back
+	default:
+		// Not created: say so with the original error.
+		diagnostics.AddAPIError(diags, "Could not create the application", lost, applicationFields)
 	}
-	if len(apps) == 1 && apps[0].Name == plan.Name.ValueString() {
-		return &apps[0], nil // created: the answer was lost on the way back
-	}
-	return nil, lost // not created: say so with the original error
+	return nil
 }
 
 func (r *ApplicationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

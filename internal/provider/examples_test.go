@@ -39,7 +39,7 @@ func withoutTerraformBlock(hcl string) string {
 	if start < 0 {
 		return hcl
 	}
-	depth, end := 0, start+1
+	depth := 0
 	for i := start + 1; i < len(hcl); i++ {
 		switch hcl[i] {
 		case '{':
@@ -47,8 +47,7 @@ func withoutTerraformBlock(hcl string) string {
 		case '}':
 			depth--
 			if depth == 0 {
-				end = i + 1
-				return hcl[:start] + hcl[end:]
+				return hcl[:start] + hcl[i+1:]
 			}
 		}
 	}

@@ -18,13 +18,13 @@ import (
 var readmeOnly = map[string]string{"README": "# site\n", "LICENSE": "MIT\n"}
 
 // bind makes what the extension tests start from, as a user would in the
-// Control Panel: a repository named name on host with a main branch, its
-// deploy key installed with write access, verified, and a new application
-// on it. It returns the application's UUID and the repository.
-func bind(t *testing.T, cp *acctest.ControlPlane, host *githost.Host, name string) (string, *githost.Repo) {
+// Control Panel: a repository "site" on host with a main branch, its deploy
+// key installed with write access, verified, and a new application
+// "app-site" on it. It returns the application's UUID and the repository.
+func bind(t *testing.T, cp *acctest.ControlPlane, host *githost.Host) (string, *githost.Repo) {
 	t.Helper()
-	repo := acctest.NewRepo(t, host, name, map[string]map[string]string{"main": readmeOnly})
-	return cp.ApplicationOnRepository(t, host, repo, "app-"+name).UUID, repo
+	repo := acctest.NewRepo(t, host, "site", map[string]map[string]string{"main": readmeOnly})
+	return cp.ApplicationOnRepository(t, host, repo, "app-site").UUID, repo
 }
 
 // environmentID is the UUID of an application's environment.

@@ -208,7 +208,7 @@ resource "divio_application_repository" "web" {
 func webhookCase(chosen bool) func(t *testing.T, env *stabilityEnv) *stabilityFixture {
 	return func(t *testing.T, env *stabilityEnv) *stabilityFixture {
 		env.host = acctest.StartGitHost(t)
-		app, _ := bind(t, env.cp, env.host, "site")
+		app, _ := bind(t, env.cp, env.host)
 		body, adopted := `  type        = "github"`+"\n", []string(nil)
 		if chosen {
 			body = `  type              = "gitlab"
@@ -249,7 +249,7 @@ resource "divio_repository_webhook" "hook" {
 // repository track a branch that appears only after the first apply failed.
 func trackingBranchCase(t *testing.T, env *stabilityEnv) *stabilityFixture {
 	env.host = acctest.StartGitHost(t)
-	app, site := bind(t, env.cp, env.host, "site")
+	app, site := bind(t, env.cp, env.host)
 	commit(t, site, "develop", map[string]string{"README": "dev\n"})
 	environment := environmentID(t, env.cp, app, "test")
 	config := func(branch string) string {

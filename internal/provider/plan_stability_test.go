@@ -153,7 +153,7 @@ func (s *stabilityRun) run(scenario string) (cell, skip string) {
 	case scenarioFailedCreate:
 		return s.failedCreate(), ""
 	case scenarioApply:
-		return s.planCode(0), ""
+		return s.planCode(), ""
 	case scenarioRefresh:
 		return s.refresh(), ""
 	case scenarioImportCLI:
@@ -182,7 +182,7 @@ func (s *stabilityRun) run(scenario string) (cell, skip string) {
 		}
 		return s.failedUpdate(), ""
 	case scenarioDestroy:
-		return s.code(s.w.Run("destroy", "-auto-approve", "-no-color"), 0), ""
+		return s.code(s.w.Run("destroy", "-auto-approve", "-no-color")), ""
 	}
 	s.t.Fatalf("unknown scenario %q", scenario)
 	return "", ""
@@ -200,15 +200,15 @@ func (s *stabilityRun) failedCreate() string {
 		s.t.Fatalf("a failed create left %s in the state", s.c.address)
 	}
 	fix(s.t)
-	second := s.code(s.w.Run("apply", "-auto-approve", "-no-color"), 0)
-	return fmt.Sprintf("%d → %s → plan %s", first.Code, second, s.planCode(0))
+	second := s.code(s.w.Run("apply", "-auto-approve", "-no-color"))
+	return fmt.Sprintf("%d → %s → plan %s", first.Code, second, s.planCode())
 }
 
 // refresh checks that a refresh finds nothing to record.
 func (s *stabilityRun) refresh() string {
 	plan := s.refreshPlanCode()
-	apply := s.code(s.w.Run("apply", "-refresh-only", "-auto-approve", "-no-color"), 0)
-	return fmt.Sprintf("%s; apply %s → plan %s", plan, apply, s.planCode(0))
+	apply := s.code(s.w.Run("apply", "-refresh-only", "-auto-approve", "-no-color"))
+	return fmt.Sprintf("%s; apply %s → plan %s", plan, apply, s.planCode())
 }
 
 // refreshPlanCode runs `plan -refresh-only -detailed-exitcode`. Terraform
@@ -223,7 +223,7 @@ func (s *stabilityRun) refreshPlanCode() string {
 		strings.Contains(r.Stdout, "found no differences") {
 		return "2 †"
 	}
-	cell := s.code(r, 0)
+	cell := s.code(r)
 	if s.w.CLI.Name == "opentofu" {
 		// OpenTofu's refresh-only plan exits 0 whatever it finds
 		// (opentofu/opentofu#3107): read what it says instead.
@@ -240,7 +240,7 @@ func (s *stabilityRun) importCLI() string {
 	id := s.fx.importID(s.state())
 	s.w.Must("state", "rm", s.c.address)
 	mark := s.env.cp.Requests.Mark()
-	s.code(s.w.Run("import", "-no-color", s.c.address, id), 0)
+	s.code(s.w.Run("import", "-no-color", s.c.address, id))
 	return s.afterImport(mark, s.planAfterImport(false))
 }
 
@@ -287,7 +287,7 @@ func (s *stabilityRun) afterImport(mark int, cell string) string {
 	if writes := acctest.Writes(s.env.cp.Requests.Since(mark)); len(writes) > 0 {
 		s.t.Fatalf("import and its apply sent %v, want no write request", writes)
 	}
-	return fmt.Sprintf("%s → plan %s (0 writes)", cell, s.planCode(0))
+	return fmt.Sprintf("%s → plan %s (0 writes)", cell, s.planCode())
 }
 
 func describeChange(changed []string, block bool) string {
@@ -311,8 +311,8 @@ func (s *stabilityRun) deletedOutOfBand() string {
 	if change := s.change("deleted.plan"); change == nil || !slices.Equal(change.Actions, []string{"create"}) {
 		s.t.Fatalf("the plan should create %s again: %+v", s.c.address, change)
 	}
-	apply := s.code(s.w.Run("apply", "-no-color", "deleted.plan"), 0)
-	return fmt.Sprintf("2 (create) → apply %s → plan %s", apply, s.planCode(0))
+	apply := s.code(s.w.Run("apply", "-no-color", "deleted.plan"))
+	return fmt.Sprintf("2 (create) → apply %s → plan %s", apply, s.planCode())
 }
 
 // changedOutOfBand changes the object behind Terraform's back: the plan
@@ -320,7 +320,7 @@ func (s *stabilityRun) deletedOutOfBand() string {
 func (s *stabilityRun) changedOutOfBand() string {
 	want := s.fx.changeObject(s.t, s.state())
 	if len(want) == 0 {
-		return "0 (computed values refreshed) → plan " + s.planCode(0)
+		return "0 (computed values refreshed) → plan " + s.planCode()
 	}
 	r := s.w.Run("plan", "-detailed-exitcode", "-no-color", "-out=changed.plan")
 	if r.Code != 2 {
@@ -334,8 +334,8 @@ func (s *stabilityRun) changedOutOfBand() string {
 	if change == nil || !slices.Equal(change.Actions, actions) || !slices.Equal(change.Changed, want) {
 		s.t.Fatalf("the plan should %s %s for %v only: %+v", action, s.c.address, want, change)
 	}
-	apply := s.code(s.w.Run("apply", "-no-color", "changed.plan"), 0)
-	return fmt.Sprintf("2 (%s %s) → apply %s → plan %s", action, strings.Join(want, ", "), apply, s.planCode(0))
+	apply := s.code(s.w.Run("apply", "-no-color", "changed.plan"))
+	return fmt.Sprintf("2 (%s %s) → apply %s → plan %s", action, strings.Join(want, ", "), apply, s.planCode())
 }
 
 // failedUpdate applies a configuration that fails until its cause is fixed:
@@ -347,21 +347,23 @@ func (s *stabilityRun) failedUpdate() string {
 		s.t.Fatalf("the update should fail: %s", first)
 	}
 	s.fx.failUpdate.fix(s.t)
-	second := s.code(s.w.Run("apply", "-auto-approve", "-no-color"), 0)
-	return fmt.Sprintf("%d → %s → plan %s", first.Code, second, s.planCode(0))
+	second := s.code(s.w.Run("apply", "-auto-approve", "-no-color"))
+	return fmt.Sprintf("%d → %s → plan %s", first.Code, second, s.planCode())
 }
 
-// planCode runs `plan -detailed-exitcode` and checks its exit code.
-func (s *stabilityRun) planCode(want int) string {
+// planCode runs `plan -detailed-exitcode` and checks that it exits 0: the
+// plan is empty.
+func (s *stabilityRun) planCode() string {
 	s.t.Helper()
-	return s.code(s.w.Run("plan", "-detailed-exitcode", "-no-color"), want)
+	return s.code(s.w.Run("plan", "-detailed-exitcode", "-no-color"))
 }
 
-// code checks a command's exit code and returns it as a cell.
-func (s *stabilityRun) code(r acctest.Result, want int) string {
+// code checks that a command succeeded (exit 0) and returns its exit code
+// as a cell.
+func (s *stabilityRun) code(r acctest.Result) string {
 	s.t.Helper()
-	if r.Code != want {
-		s.t.Fatalf("want exit %d: %s", want, r)
+	if r.Code != 0 {
+		s.t.Fatalf("want exit 0: %s", r)
 	}
 	return fmt.Sprint(r.Code)
 }

@@ -9,8 +9,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strings"
-	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -33,6 +31,13 @@ var (
 	_ provider.ProviderWithListResources      = (*DivioProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*DivioProvider)(nil)
 	_ provider.ProviderWithActions            = (*DivioProvider)(nil)
+)
+
+// Environment variables the provider reads its settings from when the
+// provider block leaves them out.
+const (
+	EnvAPIURL   = "DIVIO_API_URL"
+	EnvAPIToken = "DIVIO_API_TOKEN"
 )
 
 // New returns a constructor of the provider at the given version, in the
@@ -66,7 +71,7 @@ func (p *DivioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"server offers them) the webhook, the sync status, tracking branches and migrating an existing application.",
 		Attributes: map[string]schema.Attribute{
 			"api_url": schema.StringAttribute{
-				MarkdownDescription: "Base URL of the Divio API. Defaults to the `" + diagnostics.EnvAPIURL +
+				MarkdownDescription: "Base URL of the Divio API. Defaults to the `" + EnvAPIURL +
 					"` environment variable, then to `" + divioapi.DefaultBaseURL + "`. Must be an absolute " +
 					"`https://` URL (`http://` is accepted, with a warning unless it points at this machine); anything " +
 					"else is refused at plan time (`Invalid Divio API URL`). Must be known at plan time.",
@@ -75,7 +80,7 @@ func (p *DivioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"api_token": schema.StringAttribute{
 				MarkdownDescription: "Divio API token, sent as `Authorization: Token …`. Defaults to the `" +
-					diagnostics.EnvAPIToken + "` environment variable. Prefer the environment variable: a value " +
+					EnvAPIToken + "` environment variable. Prefer the environment variable: a value " +
 					"written in configuration ends up in version control. Without a token every plan fails (`Missing " +
 					"Divio API token`); one with whitespace or control characters, such as a trailing newline, is refused " +
 					"(`Malformed Divio API token`). Must be known at plan time.",
@@ -101,31 +106,28 @@ func (p *DivioProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	if config.APIURL.IsUnknown() {
-		diagnostics.UnknownProviderValue(&resp.Diagnostics, "api_url", diagnostics.EnvAPIURL)
+		diagnostics.UnknownProviderValue(&resp.Diagnostics, "api_url", EnvAPIURL)
 	}
 	if config.APIToken.IsUnknown() {
-		diagnostics.UnknownProviderValue(&resp.Diagnostics, "api_token", diagnostics.EnvAPIToken)
+		diagnostics.UnknownProviderValue(&resp.Diagnostics, "api_token", EnvAPIToken)
 	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	apiURL, urlFromEnv := valueOrEnv(config.APIURL, diagnostics.EnvAPIURL)
+	apiURL, urlFromEnv := valueOrEnv(config.APIURL, EnvAPIURL)
 	if apiURL == "" {
 		apiURL, urlFromEnv = divioapi.DefaultBaseURL, false
 	}
 	if err := divioapi.ValidateBaseURL(apiURL); err != nil {
-		diagnostics.InvalidAPIURL(&resp.Diagnostics, err, urlFromEnv)
+		diagnostics.InvalidAPIURL(&resp.Diagnostics, err, EnvAPIURL, urlFromEnv)
 	} else if isPlainHTTPToRemote(apiURL) {
 		diagnostics.PlainHTTP(&resp.Diagnostics, apiURL)
 	}
 
-	token, tokenFromEnv := valueOrEnv(config.APIToken, diagnostics.EnvAPIToken)
-	switch {
-	case token == "":
-		diagnostics.MissingToken(&resp.Diagnostics)
-	case strings.IndexFunc(token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		diagnostics.MalformedToken(&resp.Diagnostics, tokenFromEnv)
+	token, tokenFromEnv := valueOrEnv(config.APIToken, EnvAPIToken)
+	if token == "" {
+		diagnostics.MissingToken(&resp.Diagnostics, EnvAPIToken)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -139,7 +141,10 @@ func (p *DivioProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		DisableExtensions: !config.UseExtensions.IsNull() && !config.UseExtensions.IsUnknown() && !config.UseExtensions.ValueBool(),
 	})
 	if err != nil {
-		diagnostics.InvalidAPIURL(&resp.Diagnostics, err, urlFromEnv)
+		// The URL passed ValidateBaseURL above, so New refused the token:
+		// the token rule (no whitespace or control characters) is the
+		// client's, and is written there only.
+		diagnostics.MalformedToken(&resp.Diagnostics, EnvAPIToken, tokenFromEnv)
 		return
 	}
 	tflog.Debug(ctx, "configured Divio API client", map[string]any{"api_url": apiURL})

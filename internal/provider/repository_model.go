@@ -67,7 +67,9 @@ func (m *RepositoryModel) fromAPI(repo *divioapi.Repository, prior *RepositoryMo
 	if repo.Organisation != "" {
 		m.Organisation = types.StringValue(repo.Organisation)
 	}
-	if repo.URL != "" && !(known(prior.URL) && giturl.Equivalent(prior.URL.ValueString(), repo.URL)) {
+	// Keep the configured spelling of the same URL.
+	sameURL := known(prior.URL) && giturl.Equivalent(prior.URL.ValueString(), repo.URL)
+	if repo.URL != "" && !sameURL {
 		m.URL = types.StringValue(repo.URL)
 	}
 	if repo.DSN != "" {

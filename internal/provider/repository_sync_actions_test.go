@@ -18,8 +18,11 @@ func TestAccRepositoryActions_updateAndResetToOrigin(t *testing.T) {
 	ctx := context.Background()
 	cp := acctest.StartControlPlane(t)
 	host := acctest.StartGitHost(t)
-	app, site := bind(t, cp, host, "site")
-	server := configuredProviderServer(t, cp).(tfprotov6.ProviderServerWithActions)
+	app, site := bind(t, cp, host)
+	server, ok := configuredProviderServer(t, cp).(tfprotov6.ActionServer)
+	if !ok {
+		t.Fatal("the provider server does not serve actions")
+	}
 
 	invoke := func(actionType string) (progress []string, diags []*tfprotov6.Diagnostic) {
 		t.Helper()

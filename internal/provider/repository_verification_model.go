@@ -58,7 +58,7 @@ func (m *RepositoryVerificationModel) fromAPI(repo *divioapi.Repository) {
 	if m.Triggers.IsUnknown() {
 		m.Triggers = types.MapNull(types.StringType)
 	}
-	if m.Timeouts.IsNull() || m.Timeouts.IsUnknown() || m.Timeouts.Object.IsNull() {
+	if m.Timeouts.IsNull() || m.Timeouts.IsUnknown() {
 		m.Timeouts = timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType})}
 	}
 }

@@ -23,7 +23,7 @@ import (
 func TestAccRepositoryWebhookEphemeralResource(t *testing.T) {
 	cp := acctest.StartControlPlane(t)
 	host := acctest.StartGitHost(t)
-	app, _ := bind(t, cp, host, "site")
+	app, _ := bind(t, cp, host)
 	hook, err := cp.Client().CreateWebhook(context.Background(), divioapi.CreateWebhookRequest{Application: app, Type: "gitlab"})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ resource "echo" "consumer" {}
 func TestAccRepositoryWebhookEphemeralResource_sameConfiguration(t *testing.T) {
 	cp := acctest.StartControlPlane(t)
 	host := acctest.StartGitHost(t)
-	app, _ := bind(t, cp, host, "site")
+	app, _ := bind(t, cp, host)
 	factories := acctest.ProtoV6ProviderFactories()
 	factories["echo"] = echoprovider.NewProviderServer()
 	resource.Test(t, resource.TestCase{

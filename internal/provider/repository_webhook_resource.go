@@ -21,11 +21,10 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure      = (*RepositoryWebhookResource)(nil)
-	_ resource.ResourceWithImportState    = (*RepositoryWebhookResource)(nil)
-	_ resource.ResourceWithIdentity       = (*RepositoryWebhookResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*RepositoryWebhookResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*RepositoryWebhookResource)(nil)
+	_ resource.ResourceWithConfigure   = (*RepositoryWebhookResource)(nil)
+	_ resource.ResourceWithImportState = (*RepositoryWebhookResource)(nil)
+	_ resource.ResourceWithIdentity    = (*RepositoryWebhookResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*RepositoryWebhookResource)(nil)
 )
 
 func NewRepositoryWebhookResource() resource.Resource { return &RepositoryWebhookResource{} }
@@ -127,12 +126,16 @@ func (r *RepositoryWebhookResource) Schema(_ context.Context, _ resource.SchemaR
 				// Not Sensitive: a write-only value is never shown or stored
 				// anyway, and each sensitive path makes Terraform < 1.12's
 				// refresh-only plans exit 2 more often (hashicorp/terraform#36403).
-				WriteOnly:  true,
-				Validators: []validator.String{stringvalidator.LengthBetween(16, 256)},
+				WriteOnly: true,
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(16, 256),
+					validators.WebhookSecretNotForBitbucket(),
+				},
 			},
 			"secret_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Any number, required with `secret_wo` and refused without it (`secret_wo and secret_wo_version go together`, at plan time). Change it to send a new `secret_wo`: a rotation, in place. After an import the first apply records it without rotating. Extension `webhooks`.",
 				Optional:            true,
+				Validators:          []validator.Int64{validators.WebhookSecretVersion()},
 			},
 			"rotation_triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary string values; default none. Any change rotates the webhook in place (a new secret, or for Bitbucket a new URL), e.g. `{ rotated = time_rotating.quarterly.id }`. After an import the first apply records them without rotating. Extension `webhooks`.",
@@ -156,21 +159,6 @@ func (r *RepositoryWebhookResource) IdentitySchema(_ context.Context, _ resource
 
 func (r *RepositoryWebhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *RepositoryWebhookResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var config RepositoryWebhookModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	diagnostics.CheckWebhookSecret(&resp.Diagnostics, diagnostics.WebhookSecretConfig{
-		Bitbucket:   config.Type.ValueString() == "bitbucket",
-		SecretSet:   !config.SecretWO.IsNull(),
-		SecretKnown: !config.SecretWO.IsUnknown(),
-		VersionSet:  !config.SecretWOVersion.IsNull(),
-		TypeUnknown: config.Type.IsUnknown(),
-	})
 }
 
 // webhookInControlPanel is where webhooks are set up without the extension.

@@ -58,44 +58,15 @@ func run() error {
 		return fmt.Errorf("go build: %w", err)
 	}
 
-	step("starting the reference control plane")
-	readyFile := filepath.Join(work, "ready")
-	server := command(ctx, "", nil, filepath.Join(binDir, "divio-control-plane"), "serve", "--dev",
-		"--db", filepath.Join(work, "control-plane.db"), "--listen", "127.0.0.1:0",
-		"--bootstrap", "examples/quickstart/bootstrap.json", "--ready-file", readyFile)
-	server.Stdout, server.Stderr = io.Discard, prefixWriter("control-plane: ")
-	if err := server.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		step("stopping the control plane")
-		server.Process.Signal(syscall.SIGTERM)
-		server.Wait()
-	}()
-	apiURL, err := waitForReadyFile(ctx, readyFile, 30*time.Second)
+	apiURL, stopControlPlane, err := startControlPlane(ctx, work, binDir)
 	if err != nil {
 		return err
 	}
-	fmt.Println("   listening on", apiURL)
+	defer stopControlPlane()
 
-	configDir := filepath.Join(work, "config")
-	if err := copyDir("examples/quickstart", configDir); err != nil {
+	configDir, env, err := prepareConfig(work, binDir, apiURL)
+	if err != nil {
 		return err
-	}
-	mirrorDir := filepath.Join(work, "mirror")
-	if err := mirrorProvider(binDir, mirrorDir); err != nil {
-		return err
-	}
-	cliConfigFile := filepath.Join(work, "cli.tfrc")
-	if err := os.WriteFile(cliConfigFile, []byte(cliConfig(binDir, mirrorDir)), 0o600); err != nil {
-		return err
-	}
-	env := []string{
-		"TF_CLI_CONFIG_FILE=" + cliConfigFile,
-		"TF_IN_AUTOMATION=1",
-		"CHECKPOINT_DISABLE=1",
-		"DIVIO_API_URL=" + apiURL,
-		"DIVIO_API_TOKEN=" + demoToken,
 	}
 
 	step("starting a local Git host (OpenSSH sshd + git-shell) with a repository for the application")
@@ -114,22 +85,104 @@ func run() error {
 	fmt.Println("   repository", repo.SSHURL())
 	env = append(env, "TF_VAR_repository_url="+repo.SSHURL())
 
-	tf := func(args ...string) error {
-		step(filepath.Base(cli) + " " + strings.Join(args, " "))
-		if err := command(ctx, configDir, env, cli, append(args, "-no-color")...).Run(); err != nil {
-			return fmt.Errorf("%s %s: %w", filepath.Base(cli), args[0], err)
+	t := &terraform{ctx: ctx, cli: cli, dir: configDir, env: env}
+	if err := applyQuickstart(t, host); err != nil {
+		return err
+	}
+	return pushAndSync(t, repo, apiURL)
+}
+
+// startControlPlane starts the reference control plane built into binDir
+// with the quickstart seed, and returns its URL and how to stop it.
+func startControlPlane(ctx context.Context, work, binDir string) (apiURL string, stop func(), err error) {
+	step("starting the reference control plane")
+	readyFile := filepath.Join(work, "ready")
+	server := command(ctx, "", nil, filepath.Join(binDir, "divio-control-plane"), "serve", "--dev",
+		"--db", filepath.Join(work, "control-plane.db"), "--listen", "127.0.0.1:0",
+		"--bootstrap", "examples/quickstart/bootstrap.json", "--ready-file", readyFile)
+	server.Stdout, server.Stderr = io.Discard, prefixWriter("control-plane: ")
+	if err := server.Start(); err != nil {
+		return "", nil, err
+	}
+	stop = func() {
+		step("stopping the control plane")
+		// A cancelled context has signalled it already: then it may be gone.
+		if err := server.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			fmt.Fprintln(os.Stderr, "   stopping the control plane:", err)
 		}
-		return nil
+		// Exiting on SIGTERM is the expected end; only a failure to wait matters.
+		var exit *exec.ExitError
+		if err := server.Wait(); err != nil && !errors.As(err, &exit) {
+			fmt.Fprintln(os.Stderr, "   waiting for the control plane:", err)
+		}
 	}
-	if err := tf("init", "-input=false"); err != nil {
+	apiURL, err = waitForReadyFile(ctx, readyFile, 30*time.Second)
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	fmt.Println("   listening on", apiURL)
+	return apiURL, stop, nil
+}
+
+// prepareConfig copies examples/quickstart into the work directory and
+// writes the CLI configuration that installs the provider from binDir. It
+// returns the configuration's directory and the CLI's environment.
+func prepareConfig(work, binDir, apiURL string) (configDir string, env []string, err error) {
+	configDir = filepath.Join(work, "config")
+	if err := copyDir("examples/quickstart", configDir); err != nil {
+		return "", nil, err
+	}
+	mirrorDir := filepath.Join(work, "mirror")
+	if err := mirrorProvider(binDir, mirrorDir); err != nil {
+		return "", nil, err
+	}
+	cliConfigFile := filepath.Join(work, "cli.tfrc")
+	if err := os.WriteFile(cliConfigFile, []byte(cliConfig(binDir, mirrorDir)), 0o600); err != nil {
+		return "", nil, err
+	}
+	return configDir, []string{
+		"TF_CLI_CONFIG_FILE=" + cliConfigFile,
+		"TF_IN_AUTOMATION=1",
+		"CHECKPOINT_DISABLE=1",
+		"DIVIO_API_URL=" + apiURL,
+		"DIVIO_API_TOKEN=" + demoToken,
+	}, nil
+}
+
+// terraform runs the CLI on the demo's configuration.
+type terraform struct {
+	ctx context.Context
+	cli string
+	dir string
+	env []string
+}
+
+// run runs one CLI command, announced as a step.
+func (t *terraform) run(args ...string) error {
+	step(filepath.Base(t.cli) + " " + strings.Join(args, " "))
+	if err := command(t.ctx, t.dir, t.env, t.cli, append(args, "-no-color")...).Run(); err != nil {
+		return fmt.Errorf("%s %s: %w", filepath.Base(t.cli), args[0], err)
+	}
+	return nil
+}
+
+// output reads one output's raw value.
+func (t *terraform) output(name string) (string, error) {
+	return rawOutput(t.ctx, t.dir, t.env, t.cli, name)
+}
+
+// applyQuickstart applies the configuration in two steps, the repository
+// first: its deploy key must be on the Git host before the verification.
+// A second plan must then find nothing to do.
+func applyQuickstart(t *terraform, host *githost.Host) error {
+	if err := t.run("init", "-input=false"); err != nil {
 		return err
 	}
-	// The repository first: its deploy key must be on the Git host before
-	// the verification.
-	if err := tf("apply", "-auto-approve", "-input=false", "-target=divio_repository.site"); err != nil {
+	if err := t.run("apply", "-auto-approve", "-input=false", "-target=divio_repository.site"); err != nil {
 		return err
 	}
-	publicKey, err := rawOutput(ctx, configDir, env, cli, "deploy_key_public_key")
+	publicKey, err := t.output("deploy_key_public_key")
 	if err != nil {
 		return err
 	}
@@ -139,25 +192,30 @@ func run() error {
 	}
 	for _, args := range [][]string{
 		{"apply", "-auto-approve", "-input=false"},
-		// A second plan must find nothing to do.
 		{"plan", "-detailed-exitcode", "-input=false"},
 		{"output"},
 	} {
-		if err := tf(args...); err != nil {
+		if err := t.run(args...); err != nil {
 			return err
 		}
 	}
+	return nil
+}
 
+// pushAndSync pushes a commit to the repository, delivers the push event to
+// the webhook as GitHub would, waits for the control plane's pull and shows
+// the sync status after a refresh.
+func pushAndSync(t *terraform, repo *githost.Repo, apiURL string) error {
 	step("pushing a commit with git, and delivering the push event as GitHub would")
-	pushed, err := repo.Commit(ctx, "main", map[string]string{"app.py": "print('hello from the external repository')\n"}, "Add app.py")
+	pushed, err := repo.Commit(t.ctx, "main", map[string]string{"app.py": "print('hello from the external repository')\n"}, "Add app.py")
 	if err != nil {
 		return err
 	}
-	hookURL, err := rawOutput(ctx, configDir, env, cli, "webhook_url")
+	hookURL, err := t.output("webhook_url")
 	if err != nil {
 		return err
 	}
-	hookSecret, err := rawOutput(ctx, configDir, env, cli, "webhook_secret")
+	hookSecret, err := t.output("webhook_secret")
 	if err != nil {
 		return err
 	}
@@ -165,18 +223,18 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	answer, err := delivery.Send(ctx)
+	answer, err := delivery.Send(t.ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("   pushed %s; the control plane answered %d %s\n", pushed, answer.Status, answer.Body)
-	if err := waitForPull(ctx, apiURL, pushed); err != nil {
+	if err := waitForPull(t.ctx, apiURL, pushed); err != nil {
 		return err
 	}
-	if err := tf("apply", "-refresh-only", "-auto-approve", "-input=false"); err != nil {
+	if err := t.run("apply", "-refresh-only", "-auto-approve", "-input=false"); err != nil {
 		return err
 	}
-	return tf("output", "sync_status")
+	return t.run("output", "sync_status")
 }
 
 // waitForPull waits until the control plane's asynchronous pull of the

@@ -218,7 +218,12 @@ func listenAndServe(ctx context.Context, stop context.CancelFunc, handler http.H
 	if err != nil {
 		return err
 	}
-	baseURL := "http://" + reachableAddress(listener.Addr().(*net.TCPAddr))
+	addr, ok := listener.Addr().(*net.TCPAddr)
+	if !ok {
+		listener.Close()
+		return fmt.Errorf("listening on %s: not a TCP address", listener.Addr())
+	}
+	baseURL := "http://" + reachableAddress(addr)
 	httpServer := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
