@@ -273,7 +273,7 @@ func (s *Server) validateNewApplication(r *http.Request, user store.User, reques
 		}
 	}
 	if request.Branch != nil {
-		validateBranch("branch", *request.Branch, invalid)
+		validateBranch(*request.Branch, invalid)
 		n.Branch = *request.Branch
 		// Divio's CLI sends branch "main" even without a repository: the
 		// default is accepted, any other branch needs one.
@@ -302,8 +302,7 @@ func (s *Server) validateAppTemplate(r *http.Request, requested string, invalid 
 		}
 		return template.URL, err
 	}
-	parsed, err := url.Parse(requested)
-	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" || len(requested) > 2000 {
+	if !isTemplateURL(requested) {
 		invalid.add("app_template", msgTemplateURL)
 		return "", nil
 	}
@@ -356,7 +355,7 @@ func (s *Server) migrateApplicationRepository(w http.ResponseWriter, r *http.Req
 	branch := defaultBranch
 	if request.Branch != nil {
 		branch = *request.Branch
-		validateBranch("branch", branch, invalid)
+		validateBranch(branch, invalid)
 	}
 	var repositoryUUID string
 	switch {
@@ -386,4 +385,10 @@ func (s *Server) migrateApplicationRepository(w http.ResponseWriter, r *http.Req
 		return
 	}
 	writeJSON(w, http.StatusOK, s.applicationView(app))
+}
+
+// isTemplateURL reports an http(s) URL with a host, of a sensible length.
+func isTemplateURL(s string) bool {
+	parsed, err := url.Parse(s)
+	return err == nil && (parsed.Scheme == "http" || parsed.Scheme == "https") && parsed.Host != "" && len(s) <= 2000
 }

@@ -6,9 +6,10 @@ import (
 	"github.com/divio-community/terraform-provider-divio/internal/gitref"
 )
 
-// validateBranch adds a message to invalid under field if name is not a
+// validateBranch adds a message to invalid under "branch" if name is not a
 // valid branch name.
-func validateBranch(field, name string, invalid validationErrors) {
+func validateBranch(name string, invalid validationErrors) {
+	const field = "branch"
 	if name == "" {
 		invalid.add(field, "This field may not be blank.")
 		return

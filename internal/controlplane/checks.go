@@ -220,7 +220,7 @@ func (s *Server) checkRepository(w http.ResponseWriter, r *http.Request, user st
 	invalid := validationErrors{}
 	if request.Branch != nil {
 		branch = *request.Branch
-		validateBranch("branch", branch, invalid)
+		validateBranch(branch, invalid)
 	}
 	if request.Migrate != nil {
 		migrate = parseBoolean("migrate", request.Migrate, invalid)

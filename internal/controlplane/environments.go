@@ -84,7 +84,7 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, user 
 		invalid.add("branch", msgNull)
 	}
 	if request.Branch != nil {
-		validateBranch("branch", *request.Branch, invalid)
+		validateBranch(*request.Branch, invalid)
 	}
 	if err := invalid.orNil(); err != nil {
 		s.writeError(w, r, err)

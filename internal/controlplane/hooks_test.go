@@ -64,7 +64,7 @@ func newPush(t *testing.T, typ, branch, head string) *hostPush {
 	case "github":
 		payload = loadPayload(t, "github-push.json")
 		payload["ref"], payload["after"] = "refs/heads/"+branch, head
-		payload["head_commit"].(map[string]any)["id"] = head
+		asMap(t, payload["head_commit"])["id"] = head
 		p.header.Set("User-Agent", "GitHub-Hookshot/044aadd")
 		p.header.Set("X-GitHub-Event", "push")
 		p.header.Set("X-GitHub-Hook-ID", "109948940")
@@ -77,10 +77,10 @@ func newPush(t *testing.T, typ, branch, head string) *hostPush {
 		p.header.Set("Idempotency-Key", uuid.NewString())
 	case "bitbucket":
 		payload = loadPayload(t, "bitbucket-push.json")
-		change := payload["push"].(map[string]any)["changes"].([]any)[0].(map[string]any)
-		change["new"].(map[string]any)["name"] = branch
-		change["old"].(map[string]any)["name"] = branch
-		change["new"].(map[string]any)["target"].(map[string]any)["hash"] = head
+		change := asMap(t, asList(t, asMap(t, payload["push"])["changes"])[0])
+		asMap(t, change["new"])["name"] = branch
+		asMap(t, change["old"])["name"] = branch
+		asMap(t, asMap(t, change["new"])["target"])["hash"] = head
 		p.header.Set("User-Agent", "Bitbucket-Webhooks/2.0")
 		p.header.Set("X-Event-Key", "repo:push")
 		p.header.Set("X-Hook-UUID", "{"+uuid.NewString()+"}")
@@ -108,7 +108,7 @@ func githubSignature(secret string, body []byte) string {
 // deliver posts p to the webhook's URL, authenticated as its host does.
 func deliver(t *testing.T, ts *testServer, p *hostPush, hook webhookView) testResponse {
 	t.Helper()
-	secret := deref(hook.Secret)
+	secret := str(hook.Secret)
 	if p.secret != nil {
 		secret = *p.secret
 	}
@@ -116,11 +116,11 @@ func deliver(t *testing.T, ts *testServer, p *hostPush, hook webhookView) testRe
 	switch p.typ {
 	case "github":
 		if header.Get("X-Hub-Signature-256") == "" {
-			header.Set("X-Hub-Signature-256", githubSignature(secret.(string), p.body))
+			header.Set("X-Hub-Signature-256", githubSignature(secret, p.body))
 		}
 	case "gitlab":
 		if _, set := header["X-Gitlab-Token"]; !set {
-			header.Set("X-Gitlab-Token", secret.(string))
+			header.Set("X-Gitlab-Token", secret)
 		}
 	}
 	var pairs []string

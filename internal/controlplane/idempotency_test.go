@@ -15,10 +15,10 @@ import (
 	"github.com/divio-community/terraform-provider-divio/internal/sshkey"
 )
 
-func countRepositories(t *testing.T, ts *testServer, token string) int {
+func countRepositories(t *testing.T, ts *testServer) int {
 	t.Helper()
 	var list listResponse[repositoryView]
-	ts.request(http.MethodGet, "/apps/v3/repositories/", token, nil).expect(t, http.StatusOK, &list)
+	ts.request(http.MethodGet, "/apps/v3/repositories/", adaToken, nil).expect(t, http.StatusOK, &list)
 	return list.Count
 }
 
@@ -47,7 +47,7 @@ func TestIdempotentReplay(t *testing.T) {
 	if !bytes.Equal(first.body, second.body) {
 		t.Errorf("replayed body %s differs from %s", second.body, first.body)
 	}
-	if n := countRepositories(t, ts, adaToken); n != 1 {
+	if n := countRepositories(t, ts); n != 1 {
 		t.Fatalf("%d repositories exist, want 1", n)
 	}
 
@@ -55,7 +55,7 @@ func TestIdempotentReplay(t *testing.T) {
 	other := repositoryBody(ts.seed.Organisations["Acme"], "")
 	ts.request(http.MethodPost, "/apps/v3/repositories/", adaToken, other, "Idempotency-Key", "key-1").expectJSON(t,
 		http.StatusUnprocessableEntity, `{"non_field_errors": ["Idempotency-Key was already used for a different request."]}`)
-	if n := countRepositories(t, ts, adaToken); n != 1 {
+	if n := countRepositories(t, ts); n != 1 {
 		t.Fatalf("%d repositories exist after the 422, want 1", n)
 	}
 
@@ -88,7 +88,7 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 	ts.clock.Advance(idempotencyTTL + time.Second)
 	resp := post("RSA") // would be a 422 within the TTL
 	resp.expect(t, http.StatusCreated, nil)
-	if resp.header.Get("Idempotent-Replayed") != "" || countRepositories(t, ts, adaToken) != 2 {
+	if resp.header.Get("Idempotent-Replayed") != "" || countRepositories(t, ts) != 2 {
 		t.Fatal("an expired key was still honoured")
 	}
 }
@@ -114,7 +114,7 @@ func TestConcurrentRequestsWithOneKeyRunOnce(t *testing.T) {
 			t.Fatalf("answers differ:\n%s\n%s", bodies[0], bodies[i])
 		}
 	}
-	if n := countRepositories(t, ts, adaToken); n != 1 {
+	if n := countRepositories(t, ts); n != 1 {
 		t.Fatalf("%d repositories exist, want 1", n)
 	}
 }

@@ -81,6 +81,33 @@ func deref[T any](p *T) any {
 
 func ptr[T any](v T) *T { return &v }
 
+// str is *p, or "" for nil.
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// asMap and asList walk decoded JSON, failing t where it has another shape.
+func asMap(t *testing.T, v any) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("%v is not a JSON object", v)
+	}
+	return m
+}
+
+func asList(t *testing.T, v any) []any {
+	t.Helper()
+	l, ok := v.([]any)
+	if !ok {
+		t.Fatalf("%v is not a JSON list", v)
+	}
+	return l
+}
+
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -215,7 +242,7 @@ func assertKeySealedAtRest(t *testing.T, ts *testServer, id string, publicKey ss
 func TestCreateRepositoryDefaultsToED25519(t *testing.T) {
 	ts := newTestServer(t)
 	repo := createRepository(t, ts, adaToken, objects{"organisation": ts.seed.Organisations["Acme"], "url": sshURL})
-	if deref(repo.KeyType) != "ED25519" || !strings.HasPrefix(deref(repo.AuthInfo).(string), "ssh-ed25519 ") {
+	if deref(repo.KeyType) != "ED25519" || !strings.HasPrefix(str(repo.AuthInfo), "ssh-ed25519 ") {
 		t.Fatalf("created %s", mustJSON(repo))
 	}
 	for _, keyType := range []string{"RSA", "ECDSA", "ED25519"} {

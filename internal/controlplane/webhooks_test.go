@@ -20,7 +20,7 @@ func TestWebhookLifecycle(t *testing.T) {
 	if !regexp.MustCompile(`^` + regexp.QuoteMeta(ts.http.URL) + `/hooks/v1/[A-Za-z0-9_-]{43}/$`).MatchString(hook.URL) {
 		t.Errorf("url %s", hook.URL)
 	}
-	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(deref(hook.Secret).(string)) {
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(str(hook.Secret)) {
 		t.Errorf("generated secret %v", deref(hook.Secret))
 	}
 	want := webhookView{UUID: hook.UUID, Application: app, Repository: repo.UUID, Type: "github", URL: hook.URL, Secret: hook.Secret,
@@ -190,7 +190,7 @@ func TestWebhookSecretsStayOutOfLogs(t *testing.T) {
 
 	var list listResponse[webhookView]
 	resp := ts.get("/apps/v3/webhooks/", http.StatusOK, &list)
-	secrets := []string{deref(github.Secret).(string), deref(rotated.Secret).(string), gitlabSecret}
+	secrets := []string{str(github.Secret), str(rotated.Secret), gitlabSecret}
 	for _, hook := range []webhookView{github, rotated, gitlab} {
 		secrets = append(secrets, strings.TrimSuffix(strings.TrimPrefix(hook.URL, ts.http.URL+hooksPrefix), "/"))
 	}
@@ -211,7 +211,7 @@ func TestWebhookSecretsStayOutOfLogs(t *testing.T) {
 		`SELECT response_body FROM idempotency_records WHERE key = 'rotate-1'`).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(stored, []byte(deref(rotated.Secret).(string))) {
+	if bytes.Contains(stored, []byte(str(rotated.Secret))) {
 		t.Errorf("the stored answer holds the secret in plain text")
 	}
 }

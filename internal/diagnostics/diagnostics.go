@@ -85,7 +85,7 @@ func InvalidAPIURL(diags *diag.Diagnostics, err error, envVar string, fromEnv bo
 		source = "the " + envVar + " environment variable"
 	}
 	diags.AddAttributeError(path.Root("api_url"), "Invalid Divio API URL",
-		fmt.Sprintf("The API URL from %s is not usable: %s Set api_url or %s to an absolute https:// URL such as %s.",
+		fmt.Sprintf("The API URL from %s is not usable: %s. Set api_url or %s to an absolute https:// URL such as %s.",
 			source, err, envVar, divioapi.DefaultBaseURL))
 }
 

@@ -106,7 +106,7 @@ func New(cfg Config) (*Client, error) {
 
 	if strings.IndexFunc(cfg.Token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		// Never echo the token: this message ends up in terraform's output.
-		return nil, errors.New("The API token contains whitespace or control characters; check that it was copied without a trailing newline.")
+		return nil, errors.New("the API token contains whitespace or control characters; check that it was copied without a trailing newline")
 	}
 
 	c := &Client{
@@ -162,24 +162,24 @@ func newHTTPClient(base *http.Client) *http.Client {
 // are plain sentences, fit for a diagnostic.
 func ValidateBaseURL(raw string) error {
 	if strings.TrimSpace(raw) == "" {
-		return errors.New("The API base URL must not be empty.")
+		return errors.New("the API base URL must not be empty")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Parse's message repeats the input, which may hold a password.
-		return errors.New("The API base URL is not a valid URL.")
+		return errors.New("the API base URL is not a valid URL")
 	}
 	switch {
 	case u.User != nil:
-		return errors.New("The API base URL must not contain a user name or password; set the token instead.")
+		return errors.New("the API base URL must not contain a user name or password; set the token instead")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("The API base URL %q must start with https:// (or http://).", raw)
+		return fmt.Errorf("the API base URL %q must start with https:// (or http://)", raw)
 	case u.Host == "" || u.Hostname() == "":
-		return fmt.Errorf("The API base URL %q must include a host name.", raw)
+		return fmt.Errorf("the API base URL %q must include a host name", raw)
 	case u.RawQuery != "" || u.ForceQuery:
-		return fmt.Errorf("The API base URL %q must not contain a query (the part after \"?\").", raw)
+		return fmt.Errorf("the API base URL %q must not contain a query (the part after \"?\")", raw)
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return fmt.Errorf("The API base URL %q must not contain a fragment (the part after \"#\").", raw)
+		return fmt.Errorf("the API base URL %q must not contain a fragment (the part after \"#\")", raw)
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func ObjectPath(collection, id string, sub ...string) (string, error) {
 	p := strings.TrimRight(collection, "/")
 	for _, seg := range append([]string{id}, sub...) {
 		if seg == "" || seg == "." || seg == ".." {
-			return "", fmt.Errorf("%q is not a valid identifier.", seg)
+			return "", fmt.Errorf("%q is not a valid identifier", seg)
 		}
 		p += "/" + url.PathEscape(seg)
 	}

@@ -144,9 +144,10 @@ func TestExtensionsDiscoveredOnce(t *testing.T) {
 // unknown, and the server saw one create.
 func TestLostCreateAnswerIsNotRepeated(t *testing.T) {
 	s := newScript(func(w http.ResponseWriter, r *http.Request) {
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
+		if hijacker, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hijacker.Hijack(); err == nil {
+				conn.Close()
+			}
 		}
 	}, reply(http.StatusCreated, map[string]string{"uuid": "r2"}))
 	c, _ := newTestClient(t, s)

@@ -218,7 +218,8 @@ var controlPlaneBinary struct {
 func buildControlPlane(t *testing.T) string {
 	t.Helper()
 	controlPlaneBinary.once.Do(func() {
-		dir, err := os.MkdirTemp("", "divio-cp-bin-")
+		// Built once for the whole run, so not in one test's TempDir.
+		dir, err := os.MkdirTemp("", "divio-cp-bin-") //nolint:usetesting // outlives the test that builds it
 		if err != nil {
 			controlPlaneBinary.err = err
 			return

@@ -88,7 +88,7 @@ func SuggestSSH(u *URL) string {
 		// go-git, "//x" would still be absolute).
 		rel := strings.TrimPrefix(path, "/")
 		if _, portLike := leadingPort(rel); rel != "" && !strings.ContainsRune("-~/", rune(rel[0])) &&
-			!(len(rel) > 1 && rel[1] == '~') && !portLike {
+			(len(rel) <= 1 || rel[1] != '~') && !portLike {
 			path = rel
 		}
 	}

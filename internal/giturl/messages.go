@@ -52,10 +52,10 @@ func errTransportHelper(raw, transport string) *Error {
 
 func errRefusedChar(raw string, r rune, pos int) *Error {
 	where := fmt.Sprintf("at position %d", pos+1)
-	switch n := len([]rune(raw)); {
-	case pos == n-1:
+	switch pos {
+	case len([]rune(raw)) - 1:
 		where = "at the end"
-	case pos == 0:
+	case 0:
 		where = "at the start"
 	}
 	return newError(raw, "The URL %q contains %s %s. A Git URL cannot contain whitespace or control characters: remove it.",

@@ -182,10 +182,10 @@ func isSchemeName(s string) bool {
 // for Git). A single letter before ":" is a Windows drive ("C:repo"), never
 // a host.
 func isLocalPath(raw string) bool {
-	switch {
-	case raw[0] == '/' || raw[0] == '\\':
+	switch raw[0] {
+	case '/', '\\':
 		return true
-	case raw[0] == '.' || raw[0] == '~':
+	case '.', '~':
 		return !looksSCP(raw)
 	}
 	return len(raw) >= 2 && isAlpha(raw[0]) && raw[1] == ':'

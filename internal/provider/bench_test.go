@@ -78,8 +78,8 @@ resource "divio_repository" "site" {
 		plain.Write("main.tf", fmt.Sprintf("resource \"terraform_data\" \"x\" {\n  for_each = %s\n  input    = each.key\n}\n", keysOf(n)))
 		plain.Must("apply", "-auto-approve", "-no-color", "-parallelism=50")
 
-		divioTime := timed(t, divio, "plan", "-no-color", "-parallelism=50")
-		plainTime := timed(t, plain, "plan", "-no-color", "-parallelism=50")
+		divioTime := timed(divio, "plan", "-no-color", "-parallelism=50")
+		plainTime := timed(plain, "plan", "-no-color", "-parallelism=50")
 		rows = append(rows, fmt.Sprintf("| %d | %v | %v | %.2f× |", n, divioTime.Round(time.Millisecond),
 			plainTime.Round(time.Millisecond), float64(divioTime)/float64(plainTime)))
 	}
@@ -93,7 +93,7 @@ func keysOf(n int) string {
 }
 
 // timed runs the command three times and returns the fastest run.
-func timed(t *testing.T, w *acctest.Workdir, args ...string) time.Duration {
+func timed(w *acctest.Workdir, args ...string) time.Duration {
 	best := time.Duration(1<<63 - 1)
 	for range 3 {
 		started := time.Now()
