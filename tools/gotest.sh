@@ -13,5 +13,14 @@ else
 	grep -E '^(ok|FAIL|\?) ' "$log"
 fi
 echo "skipped tests (with their reasons):"
-grep -A1 -E '^ *--- SKIP' "$log" | grep -vE '^--$' | sed 's/^ */  /' || echo "  none"
+# go test -v prints the reason (a "file.go:N: …" line) before a top-level
+# test's "--- SKIP" line, and after a subtest's.
+awk '{ line[NR] = $0 } END {
+	for (i = 1; i <= NR; i++) if (line[i] ~ /^ *--- SKIP/) {
+		reason = (line[i+1] ~ /\.go:[0-9]+: /) ? line[i+1] : (line[i-1] ~ /\.go:[0-9]+: /) ? line[i-1] : ""
+		name = line[i]; sub(/^ */, "", name); sub(/^ */, "", reason)
+		print "  " name (reason != "" ? "  <- " reason : ""); found = 1
+	}
+	if (!found) print "  none"
+}' "$log"
 exit "$status"

@@ -2,6 +2,7 @@ package acctest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,8 @@ type Workdir struct {
 	Dir string
 	CLI CLI
 	env []string
+	// Timeout bounds each command (default 5 minutes).
+	Timeout time.Duration
 }
 
 // Result is what one CLI command did.
@@ -82,7 +85,7 @@ func (w *Workdir) Remove(name string) {
 // started fails the test.
 func (w *Workdir) Run(args ...string) Result {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(w.Timeout, 5*time.Minute))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, w.CLI.Path, args...)
 	cmd.Dir, cmd.Env = w.Dir, w.env

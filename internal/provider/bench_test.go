@@ -65,6 +65,7 @@ func TestBenchPlanManyResources(t *testing.T) {
 	var rows []string
 	for _, n := range []int{500, 5000} {
 		divio := acctest.NewWorkdir(t)
+		divio.Timeout = 30 * time.Minute
 		divio.Write("provider.tf", cp.ProviderBlock())
 		divio.Write("main.tf", fmt.Sprintf(`
 resource "divio_repository" "site" {
@@ -75,6 +76,7 @@ resource "divio_repository" "site" {
 `, keysOf(n), cp.OrgID(acctest.OrgName)))
 		divio.Must("apply", "-auto-approve", "-no-color", "-parallelism=50")
 		plain := acctest.NewWorkdir(t)
+		plain.Timeout = 30 * time.Minute
 		plain.Write("main.tf", fmt.Sprintf("resource \"terraform_data\" \"x\" {\n  for_each = %s\n  input    = each.key\n}\n", keysOf(n)))
 		plain.Must("apply", "-auto-approve", "-no-color", "-parallelism=50")
 
