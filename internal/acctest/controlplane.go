@@ -76,7 +76,7 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 	}
 	if opts.RootCAs != nil {
 		// The real checker, as in dev mode, trusting only these CAs.
-		cfg.AccessChecker = &gitops.Checker{AllowLoopback: true, RootCAs: opts.RootCAs}
+		cfg.Git = &gitops.Checker{AllowLoopback: true, RootCAs: opts.RootCAs}
 	}
 	srv, err := controlplane.New(context.Background(), cfg)
 	if err != nil {

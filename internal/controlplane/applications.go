@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -204,64 +205,19 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, user 
 // validateNewApplication checks a creation request field by field and
 // returns what to store; the repository rule is applied when it is stored.
 func (s *Server) validateNewApplication(r *http.Request, user store.User, request createApplicationRequest) (store.NewApplication, error) {
-	ctx := r.Context()
 	invalid := validationErrors{}
 	n := store.NewApplication{Branch: defaultBranch}
-	switch {
-	case request.Name == nil:
-		invalid.add("name", msgRequired)
-	case strings.TrimSpace(*request.Name) == "":
-		invalid.add("name", msgBlank)
-	case len(*request.Name) > maxNameLength:
-		invalid.add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", maxNameLength))
-	default:
-		n.Name = *request.Name
-	}
-	switch {
-	case request.Slug == nil:
-		invalid.add("slug", msgRequired)
-	case !applicationSlugPattern.MatchString(*request.Slug):
-		invalid.add("slug", msgSlugFormat)
-	default:
-		n.Slug = *request.Slug
-		taken, err := s.store.ApplicationSlugTaken(ctx, n.Slug)
-		if err != nil {
-			return n, err
-		}
-		if taken {
-			invalid.add("slug", msgSlugTaken)
-		}
-	}
+	n.Name = validateApplicationName(request.Name, invalid)
 	var err error
+	if n.Slug, err = s.validateNewSlug(r, request.Slug, invalid); err != nil {
+		return n, err
+	}
 	if n.OrganisationUUID, err = s.validateOrganisation(r, user, request.Organisation, invalid); err != nil {
 		return n, err
 	}
-
-	var group store.PlanGroup
-	if request.PlanGroup == nil {
-		invalid.add("plan_group", msgRequired)
-	} else if id, ok := parseUUID(*request.PlanGroup); !ok {
-		invalid.add("plan_group", invalidUUIDMessage(*request.PlanGroup))
-	} else if group, err = s.store.GetPlanGroup(ctx, id); errors.Is(err, store.ErrNotFound) {
-		invalid.add("plan_group", msgDoesNotExist(*request.PlanGroup))
-	} else if err != nil {
+	if n.PlanGroupUUID, n.RegionUUID, err = s.validatePlacement(r, request.PlanGroup, request.Region, invalid); err != nil {
 		return n, err
 	}
-	n.PlanGroupUUID = group.UUID
-	if request.Region == nil {
-		invalid.add("region", msgRequired)
-	} else if id, ok := parseUUID(*request.Region); !ok {
-		invalid.add("region", invalidUUIDMessage(*request.Region))
-	} else if region, err := s.store.GetRegion(ctx, id); errors.Is(err, store.ErrNotFound) {
-		invalid.add("region", msgDoesNotExist(*request.Region))
-	} else if err != nil {
-		return n, err
-	} else if group.UUID != "" && !slices.Contains(group.RegionUUIDs, region.UUID) {
-		invalid.add("region", msgRegionNotInGroup)
-	} else {
-		n.RegionUUID = region.UUID
-	}
-
 	if request.AppTemplate != nil {
 		if n.AppTemplate, err = s.validateAppTemplate(r, *request.AppTemplate, invalid); err != nil {
 			return n, err
@@ -288,6 +244,85 @@ func (s *Server) validateNewApplication(r *http.Request, user store.User, reques
 		n.Environments = append(n.Environments, store.NewEnvironment{Slug: env.Slug, Branch: n.Branch})
 	}
 	return n, nil
+}
+
+// validateApplicationName returns the name to store ("" after a message).
+func validateApplicationName(name *string, invalid validationErrors) string {
+	switch {
+	case name == nil:
+		invalid.add("name", msgRequired)
+	case strings.TrimSpace(*name) == "":
+		invalid.add("name", msgBlank)
+	case len(*name) > maxNameLength:
+		invalid.add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", maxNameLength))
+	default:
+		return *name
+	}
+	return ""
+}
+
+// validateNewSlug returns a well-formed slug no application has.
+func (s *Server) validateNewSlug(r *http.Request, slug *string, invalid validationErrors) (string, error) {
+	switch {
+	case slug == nil:
+		invalid.add("slug", msgRequired)
+	case !applicationSlugPattern.MatchString(*slug):
+		invalid.add("slug", msgSlugFormat)
+	default:
+		taken, err := s.store.ApplicationSlugTaken(r.Context(), *slug)
+		if taken {
+			invalid.add("slug", msgSlugTaken)
+		}
+		return *slug, err
+	}
+	return "", nil
+}
+
+// validatePlacement returns the plan group and the region, which must be
+// one of the plan group's.
+func (s *Server) validatePlacement(r *http.Request, planGroup, region *string, invalid validationErrors) (string, string, error) {
+	ctx := r.Context()
+	var group store.PlanGroup
+	var err error
+	if planGroup == nil {
+		invalid.add("plan_group", msgRequired)
+	} else if id, ok := parseUUID(*planGroup); !ok {
+		invalid.add("plan_group", invalidUUIDMessage(*planGroup))
+	} else if group, err = s.store.GetPlanGroup(ctx, id); errors.Is(err, store.ErrNotFound) {
+		invalid.add("plan_group", msgDoesNotExist(*planGroup))
+	} else if err != nil {
+		return "", "", err
+	}
+	switch found, err := s.lookupRegion(ctx, region, invalid); {
+	case err != nil:
+		return "", "", err
+	case found.UUID == "":
+		return group.UUID, "", nil
+	case group.UUID != "" && !slices.Contains(group.RegionUUIDs, found.UUID):
+		invalid.add("region", msgRegionNotInGroup)
+		return group.UUID, "", nil
+	default:
+		return group.UUID, found.UUID, nil
+	}
+}
+
+// lookupRegion finds the region named by its UUID (zero after a message).
+func (s *Server) lookupRegion(ctx context.Context, region *string, invalid validationErrors) (store.Region, error) {
+	if region == nil {
+		invalid.add("region", msgRequired)
+		return store.Region{}, nil
+	}
+	id, ok := parseUUID(*region)
+	if !ok {
+		invalid.add("region", invalidUUIDMessage(*region))
+		return store.Region{}, nil
+	}
+	found, err := s.store.GetRegion(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		invalid.add("region", msgDoesNotExist(*region))
+		return store.Region{}, nil
+	}
+	return found, err
 }
 
 // validateAppTemplate accepts the URL of a template (a Divio template from

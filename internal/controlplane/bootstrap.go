@@ -143,116 +143,133 @@ func jsonErrorPosition(content []byte, err error) string {
 
 // Validate reports every problem in the seed, each prefixed with where it is.
 func (seed Seed) Validate() error {
-	var problems []error
-	problem := func(where, format string, args ...any) {
-		problems = append(problems, fmt.Errorf("%s: %s", where, fmt.Sprintf(format, args...)))
+	v := &seedValidator{seed: seed, names: map[string]map[string]bool{}, tokenOwners: map[string]string{}}
+	v.regions()
+	v.planGroups()
+	v.templates()
+	for i, org := range seed.Organisations {
+		v.organisation(fmt.Sprintf("organisations[%d]", i), org)
 	}
-	regionNames := map[string]bool{}
-	for i, region := range seed.Regions {
-		where := fmt.Sprintf("regions[%d].name", i)
-		if strings.TrimSpace(region.Name) == "" {
-			problem(where, "is required")
-		} else if regionNames[region.Name] {
-			problem(where, "%q appears twice", region.Name)
-		}
-		regionNames[region.Name] = true
+	return errors.Join(v.problems...)
+}
+
+// seedValidator collects a seed's problems, and the names seen so far by
+// kind (for duplicates and references).
+type seedValidator struct {
+	seed        Seed
+	problems    []error
+	names       map[string]map[string]bool // kind -> name -> seen
+	tokenOwners map[string]string          // token -> email
+}
+
+func (v *seedValidator) problem(where, format string, args ...any) {
+	v.problems = append(v.problems, fmt.Errorf("%s: %s", where, fmt.Sprintf(format, args...)))
+}
+
+// unique checks that name is set and not seen before among kind.
+func (v *seedValidator) unique(kind, where, name string) {
+	if v.names[kind] == nil {
+		v.names[kind] = map[string]bool{}
 	}
-	groupNames := map[string]bool{}
-	for i, group := range seed.PlanGroups {
+	if strings.TrimSpace(name) == "" {
+		v.problem(where, "is required")
+	} else if v.names[kind][name] {
+		v.problem(where, "%q appears twice", name)
+	}
+	v.names[kind][name] = true
+}
+
+func (v *seedValidator) regions() {
+	for i, region := range v.seed.Regions {
+		v.unique("region", fmt.Sprintf("regions[%d].name", i), region.Name)
+	}
+}
+
+func (v *seedValidator) planGroups() {
+	for i, group := range v.seed.PlanGroups {
 		where := fmt.Sprintf("plan_groups[%d]", i)
-		if strings.TrimSpace(group.Name) == "" {
-			problem(where+".name", "is required")
-		} else if groupNames[group.Name] {
-			problem(where+".name", "%q appears twice", group.Name)
-		}
-		groupNames[group.Name] = true
+		v.unique("plan group", where+".name", group.Name)
 		if len(group.Regions) == 0 {
-			problem(where+".regions", "must name at least one region")
+			v.problem(where+".regions", "must name at least one region")
 		}
 		seen := map[string]bool{}
 		for j, region := range group.Regions {
-			if !regionNames[region] {
-				problem(fmt.Sprintf("%s.regions[%d]", where, j), "%q is not a region of the seed", region)
+			if !v.names["region"][region] {
+				v.problem(fmt.Sprintf("%s.regions[%d]", where, j), "%q is not a region of the seed", region)
 			} else if seen[region] {
-				problem(fmt.Sprintf("%s.regions[%d]", where, j), "%q appears twice", region)
+				v.problem(fmt.Sprintf("%s.regions[%d]", where, j), "%q appears twice", region)
 			}
 			seen[region] = true
 		}
 	}
-	templateNames := map[string]bool{}
-	for i, template := range seed.AppTemplates {
+}
+
+func (v *seedValidator) templates() {
+	for i, template := range v.seed.AppTemplates {
 		where := fmt.Sprintf("app_templates[%d]", i)
-		if strings.TrimSpace(template.Name) == "" {
-			problem(where+".name", "is required")
-		} else if templateNames[template.Name] {
-			problem(where+".name", "%q appears twice", template.Name)
-		}
-		templateNames[template.Name] = true
+		v.unique("template", where+".name", template.Name)
 		if u, err := url.Parse(template.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problem(where+".url", "%q is not an http or https URL", template.URL)
+			v.problem(where+".url", "%q is not an http or https URL", template.URL)
 		}
 	}
-	organisationNames := map[string]bool{}
-	tokenOwners := map[string]string{}
-	appSlugs := map[string]bool{}
-	for i, org := range seed.Organisations {
-		orgWhere := fmt.Sprintf("organisations[%d]", i)
-		if strings.TrimSpace(org.Name) == "" {
-			problem(orgWhere+".name", "is required")
-		} else if organisationNames[org.Name] {
-			problem(orgWhere+".name", "%q appears twice", org.Name)
-		}
-		organisationNames[org.Name] = true
+}
 
-		for j, user := range org.Users {
-			userWhere := fmt.Sprintf("%s.users[%d]", orgWhere, j)
-			if !strings.Contains(user.Email, "@") || strings.ContainsAny(user.Email, " \t\n") {
-				problem(userWhere+".email", "%q is not an email address", user.Email)
-			}
-			if user.Token == "" {
-				continue
-			}
-			if strings.ContainsAny(user.Token, " \t\n") {
-				problem(userWhere+".token", "must not contain white space")
-			}
-			email := strings.ToLower(user.Email)
-			if owner, seen := tokenOwners[user.Token]; seen && owner != email {
-				problem(userWhere+".token", "is also the token of %s", owner)
-			}
-			tokenOwners[user.Token] = email
-		}
+func (v *seedValidator) organisation(where string, org SeedOrganisation) {
+	v.unique("organisation", where+".name", org.Name)
+	for j, user := range org.Users {
+		v.user(fmt.Sprintf("%s.users[%d]", where, j), user)
+	}
+	for j, app := range org.Applications {
+		v.application(fmt.Sprintf("%s.applications[%d]", where, j), app)
+	}
+}
 
-		for j, app := range org.Applications {
-			appWhere := fmt.Sprintf("%s.applications[%d]", orgWhere, j)
-			if !slugPattern.MatchString(app.Slug) {
-				problem(appWhere+".slug", "%q is not a slug (lower-case letters, digits and single hyphens)", app.Slug)
-			} else if appSlugs[app.Slug] {
-				problem(appWhere+".slug", "%q appears twice", app.Slug)
-			}
-			appSlugs[app.Slug] = true
-			if app.PlanGroup != "" && len(seed.PlanGroups) > 0 && !groupNames[app.PlanGroup] {
-				problem(appWhere+".plan_group", "%q is not a plan group of the seed", app.PlanGroup)
-			}
-			if app.Region != "" && len(seed.Regions) > 0 && !regionNames[app.Region] {
-				problem(appWhere+".region", "%q is not a region of the seed", app.Region)
-			}
+func (v *seedValidator) user(where string, user SeedUser) {
+	if !strings.Contains(user.Email, "@") || strings.ContainsAny(user.Email, " \t\n") {
+		v.problem(where+".email", "%q is not an email address", user.Email)
+	}
+	if user.Token == "" {
+		return
+	}
+	if strings.ContainsAny(user.Token, " \t\n") {
+		v.problem(where+".token", "must not contain white space")
+	}
+	email := strings.ToLower(user.Email)
+	if owner, seen := v.tokenOwners[user.Token]; seen && owner != email {
+		v.problem(where+".token", "is also the token of %s", owner)
+	}
+	v.tokenOwners[user.Token] = email
+}
 
-			envSlugs := map[string]bool{}
-			for k, env := range app.Environments {
-				envWhere := fmt.Sprintf("%s.environments[%d]", appWhere, k)
-				if !slugPattern.MatchString(env.Slug) {
-					problem(envWhere+".slug", "%q is not a slug (lower-case letters, digits and single hyphens)", env.Slug)
-				} else if envSlugs[env.Slug] {
-					problem(envWhere+".slug", "%q appears twice", env.Slug)
-				}
-				envSlugs[env.Slug] = true
-				if strings.ContainsAny(env.Branch, " \t\n") {
-					problem(envWhere+".branch", "%q is not a branch name", env.Branch)
-				}
-			}
+func (v *seedValidator) application(where string, app SeedApplication) {
+	v.slug("application", where+".slug", app.Slug)
+	if app.PlanGroup != "" && len(v.seed.PlanGroups) > 0 && !v.names["plan group"][app.PlanGroup] {
+		v.problem(where+".plan_group", "%q is not a plan group of the seed", app.PlanGroup)
+	}
+	if app.Region != "" && len(v.seed.Regions) > 0 && !v.names["region"][app.Region] {
+		v.problem(where+".region", "%q is not a region of the seed", app.Region)
+	}
+	environments := "environment of " + where // environment slugs are unique per application
+	for k, env := range app.Environments {
+		envWhere := fmt.Sprintf("%s.environments[%d]", where, k)
+		v.slug(environments, envWhere+".slug", env.Slug)
+		if strings.ContainsAny(env.Branch, " \t\n") {
+			v.problem(envWhere+".branch", "%q is not a branch name", env.Branch)
 		}
 	}
-	return errors.Join(problems...)
+}
+
+// slug checks a slug's form and that it is not seen before among kind.
+func (v *seedValidator) slug(kind, where, slug string) {
+	if v.names[kind] == nil {
+		v.names[kind] = map[string]bool{}
+	}
+	if !slugPattern.MatchString(slug) {
+		v.problem(where, "%q is not a slug (lower-case letters, digits and single hyphens)", slug)
+	} else if v.names[kind][slug] {
+		v.problem(where, "%q appears twice", slug)
+	}
+	v.names[kind][slug] = true
 }
 
 // Bootstrap applies a seed: it creates the objects that are missing and

@@ -88,14 +88,6 @@ func (s *Server) repositoryView(repo store.Repository) repositoryView {
 	return view
 }
 
-// nullable is nil for "", which the API answers as null.
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 // Messages that more than one endpoint uses.
 const (
 	msgRequired          = "This field is required."

@@ -31,15 +31,18 @@ type Config struct {
 	// count requests and inject faults.
 	Middleware []func(http.Handler) http.Handler
 	Now        func() time.Time // nil = time.Now
-	// AccessChecker runs repositories' clone and push checks; nil is the real one,
+	// Git is the Git client the real access checks and pulls use (its
+	// trusted CAs, whether loopback remotes are allowed); nil means
 	// &gitops.Checker{AllowLoopback: Dev}.
+	Git *gitops.Checker
+	// AccessChecker runs repositories' clone and push checks; nil is Git.
+	// Tests set a fake.
 	AccessChecker AccessChecker
 	// CheckWorkers is how many access checks run at once; 0 means 4.
 	CheckWorkers int
 	// Syncer pulls repositories (for webhook deliveries, Update and Reset
 	// to origin) and looks up environments' branches at their remotes;
-	// nil is the real one, the same *gitops.Checker as AccessChecker's
-	// (a new &gitops.Checker{AllowLoopback: Dev} when AccessChecker is not one).
+	// nil is Git. Tests set a fake.
 	Syncer Syncer
 	// SyncWorkers is how many pulls (of different repositories) run at
 	// once; 0 means 4.
@@ -111,17 +114,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, fmt.Errorf("controlplane: %w", err)
 	}
-	s.checker = cfg.AccessChecker
-	if s.checker == nil {
-		s.checker = &gitops.Checker{AllowLoopback: cfg.Dev}
+	git := cfg.Git
+	if git == nil {
+		git = &gitops.Checker{AllowLoopback: cfg.Dev}
 	}
-	s.syncer = cfg.Syncer
+	s.checker, s.syncer = cfg.AccessChecker, cfg.Syncer
+	if s.checker == nil {
+		s.checker = git
+	}
 	if s.syncer == nil {
-		checker, ok := s.checker.(*gitops.Checker)
-		if !ok {
-			checker = &gitops.Checker{AllowLoopback: cfg.Dev}
-		}
-		s.syncer = checker
+		s.syncer = git
 	}
 	s.pulls = newPullQueue(cmp.Or(cfg.SyncWorkers, defaultSyncWorkers), s.runPull)
 	for _, id := range pendingPulls {

@@ -290,11 +290,13 @@ func TestAcceptedDeliveryIsPulledAfterRestart(t *testing.T) {
 	}
 }
 
+// The real checks and pulls share one Git client (Config.Git), so that
+// they trust the same CAs and allow the same remotes.
 func TestDefaultSyncerIsTheAccessChecker(t *testing.T) {
-	checker := &gitops.Checker{AllowLoopback: true}
-	ts := newTestServer(t, func(cfg *Config) { cfg.AccessChecker, cfg.Syncer = checker, nil })
-	if ts.server.syncer != checker {
-		t.Errorf("syncer %#v, want the access checker", ts.server.syncer)
+	git := &gitops.Checker{AllowLoopback: true}
+	ts := newTestServer(t, func(cfg *Config) { cfg.Git, cfg.AccessChecker, cfg.Syncer = git, nil, nil })
+	if ts.server.syncer != git || ts.server.checker != git {
+		t.Errorf("syncer %#v and checker %#v, want both the Git client", ts.server.syncer, ts.server.checker)
 	}
 	ts = newTestServer(t, func(cfg *Config) { cfg.Syncer, cfg.Dev = nil, false })
 	if checker, ok := ts.server.syncer.(*gitops.Checker); !ok || checker.AllowLoopback {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -77,24 +76,6 @@ func shownSecret(w store.Webhook) string {
 		return ""
 	}
 	return w.Secret
-}
-
-// absoluteURL is path on the scheme and host r was sent to.
-func absoluteURL(r *http.Request, path string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path}).String()
-}
-
-// nullableTime is nil for the zero time, else the time in the API's format.
-func nullableTime(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	formatted := t.UTC().Format(time.RFC3339)
-	return &formatted
 }
 
 // randomText returns n random bytes, encoded.
