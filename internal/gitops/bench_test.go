@@ -24,7 +24,7 @@ func BenchmarkCheck(b *testing.B) {
 	h := sharedHost(b)
 	key := newDeployKey(b, h, &readWrite)
 	ctx := context.Background()
-	for _, commits := range []int{10, 10_000} {
+	for _, commits := range []int{10, 1_000, 10_000} {
 		repo, _ := newRepo(b, h, nil)
 		sha, err := repo.GenerateHistory(ctx, "main", commits)
 		if err != nil {
