@@ -27,7 +27,9 @@ func TestAccExamples_quickstartStable(t *testing.T) {
 	}
 	w.Write("main.tf", withoutTerraformBlock(strings.Replace(string(content), `provider "divio" {}`, cp.ProviderBlock(), 1)))
 	w.Write("terraform.tfvars", fmt.Sprintf("organisation   = %q\nrepository_url = %q\n", acctest.OrgName, site.SSHURL()))
-	run := func(args ...string) acctest.Result { return w.Must(append([]string{args[0], "-no-color"}, args[1:]...)...) }
+	run := func(args ...string) acctest.Result {
+		return w.Must(append([]string{args[0], "-no-color"}, args[1:]...)...)
+	}
 
 	run("apply", "-auto-approve", "-target=divio_repository.site")
 	if err := host.AuthorizeKey(str(w.StateValues("divio_repository.site"), "public_key"), githost.ReadWrite); err != nil {
