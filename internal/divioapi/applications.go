@@ -29,7 +29,6 @@ type Application struct {
 type ApplicationFilter struct {
 	Slug         string
 	Organisation string // UUID
-	NameSearch   string // case-insensitive substring of the name
 }
 
 // CreateApplicationRequest is the public POST /apps/v3/applications/: the
@@ -55,7 +54,7 @@ func (c *Client) GetApplication(ctx context.Context, id string) (*Application, e
 // that match f.
 func (c *Client) ListApplications(ctx context.Context, f ApplicationFilter) ([]Application, error) {
 	return ListAll[Application](ctx, c, applicationsPath,
-		filter("slug", f.Slug, "organisation", f.Organisation, "name_search", f.NameSearch))
+		filter("slug", f.Slug, "organisation", f.Organisation))
 }
 
 // CreateApplication creates an application. It is not idempotent on

@@ -26,7 +26,7 @@ func TestGetApplication(t *testing.T) {
 func TestListApplicationsFilters(t *testing.T) {
 	s := newScript(reply(http.StatusOK, map[string]any{"next": nil, "results": []map[string]any{{"uuid": "a1", "repository": nil}}}))
 	c, _ := newTestClient(t, s)
-	apps, err := c.ListApplications(context.Background(), ApplicationFilter{Organisation: "o1", NameSearch: "demo app"})
+	apps, err := c.ListApplications(context.Background(), ApplicationFilter{Organisation: "o1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestListApplicationsFilters(t *testing.T) {
 		t.Errorf("ListApplications = %+v", apps)
 	}
 	// The empty slug is left out rather than sent as "slug=".
-	if got, want := s.requests()[0].URI, "/apps/v3/applications/?name_search=demo+app&organisation=o1&page_size=100"; got != want {
+	if got, want := s.requests()[0].URI, "/apps/v3/applications/?organisation=o1&page_size=100"; got != want {
 		t.Errorf("requested %s, want %s", got, want)
 	}
 }

@@ -37,17 +37,20 @@ func (e Extensions) Has(name string) bool { return e[name] }
 type extensionState struct {
 	mu       sync.Mutex
 	known    Extensions // nil until discovered
+	err      error      // why discovery failed, kept like a result
 	disabled bool       // Config.DisableExtensions
 }
 
 // Extensions returns the extensions the server offers, asking it once per
-// client (one request per provider run); later calls answer from memory.
-// With Config.DisableExtensions it asks nothing and answers none.
+// client (one request per provider run); later calls answer from memory,
+// a failure too (with none offered), so that a broken discovery does not
+// cost every create its retry budget again. With Config.DisableExtensions
+// it asks nothing and answers none.
 func (c *Client) Extensions(ctx context.Context) (Extensions, error) {
 	c.ext.mu.Lock()
 	defer c.ext.mu.Unlock()
 	if c.ext.known != nil {
-		return c.ext.known, nil
+		return c.ext.known, c.ext.err
 	}
 	found := Extensions{}
 	if !c.ext.disabled {
@@ -56,7 +59,8 @@ func (c *Client) Extensions(ctx context.Context) (Extensions, error) {
 		}
 		err := c.Do(ctx, http.MethodGet, extensionsPath, nil, nil, &doc)
 		if err != nil && !IsNotFound(err) {
-			return nil, err
+			c.ext.known, c.ext.err = Extensions{}, err
+			return c.ext.known, err
 		}
 		for _, name := range doc.Extensions {
 			found[name] = true

@@ -387,3 +387,19 @@ func TestRetriesLastTheBudget(t *testing.T) {
 		t.Errorf("a 100ms operation timeout was kept %v", elapsed)
 	}
 }
+
+// A discovery that fails is not asked again in the same run: its error is
+// kept, and creates are then not repeated (no extension known).
+func TestFailedDiscoveryAskedOnce(t *testing.T) {
+	s := newScript(reply(http.StatusInternalServerError, nil))
+	c, _ := newTestClient(t, s, withExtensions, func(cfg *Config) { cfg.RetryMax = -1 })
+	for range 3 {
+		if ext, err := c.Extensions(context.Background()); err == nil || len(ext) != 0 {
+			t.Fatalf("Extensions = %v, %v; want the failure and none", ext, err)
+		}
+	}
+	_, _ = createRepository(c)
+	if n := len(s.requests()); n != 2 {
+		t.Errorf("%d requests, want 2 (one discovery, one create)", n)
+	}
+}
