@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -23,6 +24,9 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
+	if !debug {
+		silenceLogsTheCLIDrops()
+	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         registryAddress,
@@ -31,5 +35,24 @@ func main() {
 	})
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// silenceLogsTheCLIDrops turns the provider's logs off when the CLI that
+// started it would drop them: Terraform and OpenTofu show a provider's logs
+// only when TF_LOG or TF_LOG_PROVIDER is set, but the plugin libraries log at
+// TRACE by default, so every request would be encoded as JSON, piped to the
+// CLI, parsed there and thrown away. Any TF_LOG_SDK* or TF_LOG_PROVIDER_*
+// the user set is kept.
+func silenceLogsTheCLIDrops() {
+	if os.Getenv("TF_LOG") != "" || os.Getenv("TF_LOG_PROVIDER") != "" {
+		return
+	}
+	// Each logger and subsystem separately: an unset subsystem level still
+	// builds every message before its logger drops it.
+	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER_DIVIO", "TF_LOG_PROVIDER_DIVIO_API"} {
+		if os.Getenv(name) == "" {
+			_ = os.Setenv(name, "OFF")
+		}
 	}
 }

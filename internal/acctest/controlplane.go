@@ -60,6 +60,8 @@ type Options struct {
 	PublicOnly bool
 	// Faults injects failures into a share of API requests.
 	Faults *controlplane.Faults
+	// SyncWorkers is how many pulls run at once; 0 means the default.
+	SyncWorkers int
 }
 
 // StartControlPlaneWith is StartControlPlane with options.
@@ -73,6 +75,7 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 		Middleware:    []func(http.Handler) http.Handler{requests.Middleware, faults.Middleware},
 		PublicOnly:    opts.PublicOnly,
 		Faults:        opts.Faults,
+		SyncWorkers:   opts.SyncWorkers,
 	}
 	if opts.RootCAs != nil {
 		// The real checker, as in dev mode, trusting only these CAs.

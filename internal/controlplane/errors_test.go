@@ -1,9 +1,13 @@
 package controlplane
 
 import (
+	"bufio"
+	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRequestBodyErrors(t *testing.T) {
@@ -56,4 +60,69 @@ func TestAPIHygiene(t *testing.T) {
 			t.Errorf("GET %s: %d %q %s; want a JSON answer, not a redirect", path, resp.status, ct, resp.body)
 		}
 	}
+}
+
+// The errors net/http answers before any handler runs are JSON too, when the
+// server listens through JSONErrorsListener (as the binary does); answers of
+// handlers go through untouched, on a kept-alive connection.
+func TestJSONErrorsListener(t *testing.T) {
+	ts := newTestServer(t)
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := &http.Server{Handler: ts.server.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = server.Serve(JSONErrorsListener(listener)) }()
+	t.Cleanup(func() { _ = server.Close() })
+
+	for request, status := range map[string]int{
+		"GET /apps/v3/%zz/ HTTP/1.1\r\nHost: x\r\n\r\n":           http.StatusBadRequest,
+		"GET /apps/v3/applications/ HTTP/9.9\r\nHost: x\r\n\r\n": http.StatusHTTPVersionNotSupported,
+		"GET /apps/v3/applications/ HTTP/1.1\r\n\r\n":            http.StatusBadRequest, // no Host
+	} {
+		resp := rawRequest(t, listener.Addr().String(), request)
+		var body map[string]string
+		if resp.StatusCode != status || resp.Header.Get("Content-Type") != "application/json" ||
+			json.NewDecoder(resp.Body).Decode(&body) != nil || body["detail"] == "" {
+			t.Errorf("%q: %d %q %v; want %d with a JSON detail", request, resp.StatusCode, resp.Header.Get("Content-Type"), body, status)
+		}
+	}
+
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+listener.Addr().String()+"/apps/v3/applications/", nil)
+		req.Header.Set("Authorization", "Token "+adaToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list listResponse[json.RawMessage]
+		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != http.StatusOK || list.Count == 0 {
+			t.Fatalf("a handler's answer through the listener: %d %v %+v", resp.StatusCode, err, list)
+		}
+		resp.Body.Close()
+	}
+	// A handler's own 400 (its headers sorted, Connection first) is left alone.
+	handlerAnswer := []byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nno")
+	if _, rewritten := jsonServerError(handlerAnswer); rewritten {
+		t.Error("a handler's answer was rewritten")
+	}
+}
+
+// rawRequest writes request as is on a new connection and reads the answer.
+func rawRequest(t *testing.T, addr, request string) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.Write([]byte(request)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }

@@ -38,6 +38,12 @@ const (
 	// that a server that never answers cannot hang terraform forever.
 	defaultAttemptTimeout = 60 * time.Second
 
+	// idleConnsPerHost is how many kept-alive connections to the API wait
+	// for the next request: enough for the CLI's -parallelism of up to 64
+	// requests at once, where go-cleanhttp keeps GOMAXPROCS+1 and every
+	// request beyond that would open (and, over TLS, handshake) a new one.
+	idleConnsPerHost = 64
+
 	// maxBodyBytes bounds how much of an answer is read into memory.
 	maxBodyBytes = 10 << 20
 )
@@ -145,8 +151,9 @@ func New(cfg Config) (*Client, error) {
 // that the redirect policy below cannot be overridden.
 func newHTTPClient(base *http.Client) *http.Client {
 	if base == nil {
-		base = cleanhttp.DefaultPooledClient()
-		base.Timeout = defaultAttemptTimeout
+		transport := cleanhttp.DefaultPooledTransport()
+		transport.MaxIdleConnsPerHost = idleConnsPerHost
+		base = &http.Client{Transport: transport, Timeout: defaultAttemptTimeout}
 	}
 	return &http.Client{
 		Transport: base.Transport,

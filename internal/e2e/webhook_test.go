@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -236,55 +234,3 @@ func BenchmarkWebhookToSyncStatus(b *testing.B) {
 	b.ReportMetric(float64(latencies[(len(latencies)*95)/100].Microseconds())/1000, "p95-ms")
 }
 
-// BenchmarkWebhookToSyncStatusConcurrent is the same measure with 50
-// repositories (each its own application and webhook) pushed at once:
-// every round pushes all 50, sends the 50 deliveries together and waits
-// until each sync status shows its commit. Pulls of different repositories
-// run in parallel (4 workers by default). Run with -benchtime=5x.
-func BenchmarkWebhookToSyncStatusConcurrent(b *testing.B) {
-	const repositories = 50
-	cp := acctest.StartControlPlane(b)
-	host := acctest.StartGitHost(b)
-	bindings := make([]*binding, repositories)
-	for i := range bindings {
-		app := cp.CreateApplication(b, fmt.Sprintf("app-%d", i), "")
-		bindings[i] = bindWithWebhook(b, cp.Client(), host, app.UUID, fmt.Sprintf("site-%d", i), "github")
-	}
-	var latencies []time.Duration
-	b.ResetTimer()
-	for range b.N {
-		b.StopTimer()
-		heads := make([]string, repositories)
-		deliveries := make([]*hooksender.Delivery, repositories)
-		for i, bound := range bindings {
-			heads[i] = bound.push(b, "main")
-			deliveries[i] = bound.delivery(b, "main", heads[i])
-		}
-		b.StartTimer()
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		for i, bound := range bindings {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				send(b, deliveries[i], 202, "accepted")
-				accepted := time.Now()
-				for head(bound.status(b)) != heads[i] {
-					if time.Since(accepted) > time.Minute {
-						b.Errorf("repository %d: sync status never showed %s", i, heads[i])
-						return
-					}
-					time.Sleep(5 * time.Millisecond)
-				}
-				mu.Lock()
-				latencies = append(latencies, time.Since(accepted))
-				mu.Unlock()
-			}()
-		}
-		wg.Wait()
-	}
-	b.StopTimer()
-	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
-	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(latencies[(len(latencies)*95)/100].Microseconds())/1000, "p95-ms")
-}

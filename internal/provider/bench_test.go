@@ -56,58 +56,90 @@ func TestBenchRequestsPerRefresh(t *testing.T) {
 	writeBenchReport(t, "requests-per-refresh", "| configuration | requests per refresh | requests |\n|---|---|---|\n"+strings.Join(rows, "\n"))
 }
 
-// plan of N divio_repository next to N terraform_data, in the same run,
-// for N = 500 and 5000: the provider's cost should be close to the CLI's
-// own, and grow linearly.
+// plan of N divio_repository next to N terraform_data, in the same run, the
+// provider started by the CLI as a user's CLI starts it (dev_overrides), for
+// N = 500, 1,000 and 5,000. Each size is planned in two shapes: one resource
+// block with for_each over N keys, as users write it, and blocks of 100 keys.
+// The CLI's own cost grows faster than N within one block (its plan of 1,000
+// terraform_data in one block takes about 13 times its plan of the same in
+// ten blocks), which hides the provider's; blocks of 100 show the provider's
+// cost, and 5,000 is only planned that way.
 func TestBenchPlanManyResources(t *testing.T) {
 	benchOnly(t)
 	cp := acctest.StartControlPlane(t)
-	var rows []string
-	sizes := []int{500, 5000}
-	if os.Getenv("DIVIO_BENCH_SIZES") == "small" {
-		sizes = []int{500, 1000}
+	cli, err := acctest.CurrentCLI()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, n := range sizes {
-		divio := acctest.NewWorkdir(t)
-		divio.Timeout = 30 * time.Minute
-		divio.Write("provider.tf", cp.ProviderBlock())
-		divio.Write("main.tf", fmt.Sprintf(`
-resource "divio_repository" "site" {
-  for_each     = %s
-  organisation = %q
-  url          = "git@github.com:acme/site-${each.key}.git"
-}
-`, keysOf(n), cp.OrgID(acctest.OrgName)))
-		divio.Must("apply", "-auto-approve", "-no-color", "-parallelism=50")
-		plain := acctest.NewWorkdir(t)
-		plain.Timeout = 30 * time.Minute
-		plain.Write("main.tf", fmt.Sprintf("resource \"terraform_data\" \"x\" {\n  for_each = %s\n  input    = each.key\n}\n", keysOf(n)))
-		plain.Must("apply", "-auto-approve", "-no-color", "-parallelism=50")
-
-		divioTime := timed(divio, "plan", "-no-color", "-parallelism=50")
-		plainTime := timed(plain, "plan", "-no-color", "-parallelism=50")
-		rows = append(rows, fmt.Sprintf("| %d | %v | %v | %.2f× |", n, divioTime.Round(time.Millisecond),
-			plainTime.Round(time.Millisecond), float64(divioTime)/float64(plainTime)))
+	_, cliConfig := benchProviders(t, cli)
+	type shape struct{ n, perBlock int }
+	shapes := []shape{{500, 500}, {500, 100}, {1000, 1000}, {1000, 100}, {5000, 100}}
+	if os.Getenv("DIVIO_BENCH_SIZES") == "small" {
+		shapes = shapes[:4]
+	}
+	var rows []string
+	for _, s := range shapes {
+		divio := benchDir(t, cli, cliConfig, cp.ProviderBlock()+benchBlocks(s.n, s.perBlock, "divio_repository",
+			fmt.Sprintf("organisation = %q\n  url = \"git@github.com:acme/site-${each.key}.git\"", cp.OrgID(acctest.OrgName))))
+		plain := benchDir(t, cli, cliConfig, benchBlocks(s.n, s.perBlock, "terraform_data", "input = each.key"))
+		empty := benchDir(t, cli, cliConfig, benchBlocks(s.n, s.perBlock, "empty_repository",
+			"organisation = \"x\"\n  url = \"git@github.com:acme/site-${each.key}.git\""))
+		for _, d := range []*benchCLIDir{divio, plain, empty} {
+			d.run(t, "apply", "-auto-approve", "-parallelism=50")
+		}
+		times := fastestOfThree(t, []*benchCLIDir{divio, plain, empty}, "plan", "-parallelism=50")
+		perResource := func(d time.Duration) time.Duration { return (d - times[1]) / time.Duration(s.n) }
+		rows = append(rows, fmt.Sprintf("| %d | %d | %v | %v | %v | **%.2f×** | %.2f× | %v | %v |", s.n, s.perBlock,
+			times[0].Round(time.Millisecond), times[1].Round(time.Millisecond), times[2].Round(time.Millisecond),
+			float64(times[0])/float64(times[1]), float64(times[2])/float64(times[1]),
+			perResource(times[0]).Round(10*time.Microsecond), perResource(times[2]).Round(10*time.Microsecond)))
 		t.Log(rows[len(rows)-1]) // as it comes: the large sizes take long
 	}
-	writeBenchReport(t, "plan-many", "| resources | plan, divio_repository | plan, terraform_data | ratio |\n|---|---|---|---|\n"+strings.Join(rows, "\n"))
+	writeBenchReport(t, "plan-many", "| resources | per block | plan: divio_repository | terraform_data | empty_repository (do-nothing provider) | "+
+		"ratio divio / terraform_data | ratio do-nothing / terraform_data | divio's extra per resource | do-nothing's extra per resource |\n"+
+		"|---|---|---|---|---|---|---|---|---|\n"+strings.Join(rows, "\n"))
+}
+
+// benchBlocks is n resources of type typ in blocks of perBlock keys, each
+// with the given arguments.
+func benchBlocks(n, perBlock int, typ, arguments string) string {
+	var b strings.Builder
+	// Only the provider of typ: a provider the configuration names is started.
+	if source := map[string]string{"divio": "divio-community/divio", "empty": "bench/empty"}[strings.Split(typ, "_")[0]]; source != "" {
+		fmt.Fprintf(&b, "terraform {\n  required_providers {\n    %s = { source = %q }\n  }\n}\n", strings.Split(typ, "_")[0], source)
+	}
+	for block := range n / perBlock {
+		fmt.Fprintf(&b, "resource %q \"b%d\" {\n  for_each = %s\n  %s\n}\n", typ, block, keysFrom(block, perBlock), arguments)
+	}
+	return b.String()
+}
+
+// keysFrom is an HCL set of n keys that no other block uses.
+func keysFrom(block, n int) string {
+	return fmt.Sprintf(`toset(flatten([for a in range(%d) : [for b in range(100) : "%d-${a}-${b}"]]))`, max(n/100, 1), block)
+}
+
+// fastestOfThree runs the command in each directory in turn, three rounds,
+// and returns the fastest run of each.
+func fastestOfThree(t *testing.T, dirs []*benchCLIDir, args ...string) []time.Duration {
+	best := make([]time.Duration, len(dirs))
+	for i := range best {
+		best[i] = time.Duration(1<<63 - 1)
+	}
+	for range 3 {
+		for i, d := range dirs {
+			started := time.Now()
+			d.run(t, args...)
+			best[i] = min(best[i], time.Since(started))
+		}
+	}
+	return best
 }
 
 // keysOf is an HCL set of n distinct keys (n a multiple of 100: range()
 // makes at most 1024 values).
 func keysOf(n int) string {
 	return fmt.Sprintf(`toset(flatten([for a in range(%d) : [for b in range(100) : "${a}-${b}"]]))`, n/100)
-}
-
-// timed runs the command three times and returns the fastest run.
-func timed(w *acctest.Workdir, args ...string) time.Duration {
-	best := time.Duration(1<<63 - 1)
-	for range 3 {
-		started := time.Now()
-		w.Must(args...)
-		best = min(best, time.Since(started))
-	}
-	return best
 }
 
 func writeBenchReport(t *testing.T, name, table string) {

@@ -230,7 +230,7 @@ func listenAndServe(ctx context.Context, stop context.CancelFunc, handler http.H
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- httpServer.Serve(listener) }()
+	go func() { served <- httpServer.Serve(controlplane.JSONErrorsListener(listener)) }()
 	logger.Info("control plane listening", "url", baseURL, "db", opts.dbPath, "dev", opts.dev, "public_only", opts.publicOnly)
 	if opts.readyFile != "" {
 		if err := writeFileAtomically(opts.readyFile, []byte(baseURL)); err != nil {

@@ -146,6 +146,12 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // to the second, so that text order is time order.
 func timestamp(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
 
+// syncTimestamp is a sync's time to the millisecond (still RFC 3339): pulls
+// come a fraction of a second apart, and how long one took is worth seeing.
+func syncTimestamp(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")
+}
+
 func parseTimestamp(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {

@@ -118,7 +118,7 @@ func (s *Store) FinishSync(ctx context.Context, repositoryUUID string, o SyncOut
 		if o.HistoryRewritten && current {
 			rewritten = nullIfEmpty(timestamp(o.At))
 		}
-		at := timestamp(o.At)
+		at := syncTimestamp(o.At)
 		_, err = tx.ExecContext(ctx, `INSERT INTO repository_sync (repository_uuid) VALUES (?) ON CONFLICT (repository_uuid) DO NOTHING`,
 			repositoryUUID)
 		if err != nil {
