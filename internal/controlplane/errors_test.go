@@ -76,7 +76,7 @@ func TestJSONErrorsListener(t *testing.T) {
 	t.Cleanup(func() { _ = server.Close() })
 
 	for request, status := range map[string]int{
-		"GET /apps/v3/%zz/ HTTP/1.1\r\nHost: x\r\n\r\n":           http.StatusBadRequest,
+		"GET /apps/v3/%zz/ HTTP/1.1\r\nHost: x\r\n\r\n":          http.StatusBadRequest,
 		"GET /apps/v3/applications/ HTTP/9.9\r\nHost: x\r\n\r\n": http.StatusHTTPVersionNotSupported,
 		"GET /apps/v3/applications/ HTTP/1.1\r\n\r\n":            http.StatusBadRequest, // no Host
 	} {

@@ -233,4 +233,3 @@ func BenchmarkWebhookToSyncStatus(b *testing.B) {
 	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(latencies[(len(latencies)*95)/100].Microseconds())/1000, "p95-ms")
 }
-

@@ -73,4 +73,3 @@ resource "terraform_data" "x" {
 		divioPeak, float64(divioPeak)/float64(emptyPeak), emptyPeak, idlePeak, float64(idlePeak)/float64(emptyPeak))
 	writeBenchReport(t, "memory", table)
 }
-
