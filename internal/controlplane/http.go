@@ -158,6 +158,8 @@ func nullableTime(t time.Time) *string {
 	if t.IsZero() {
 		return nil
 	}
-	formatted := t.UTC().Format(time.RFC3339)
+	// RFC3339Nano drops a zero fraction: only sync times, kept to the
+	// millisecond, show one.
+	formatted := t.UTC().Format(time.RFC3339Nano)
 	return &formatted
 }

@@ -45,7 +45,7 @@ type Config struct {
 	// nil is Git. Tests set a fake.
 	Syncer Syncer
 	// SyncWorkers is how many pulls (of different repositories) run at
-	// once; 0 means 4.
+	// once; 0 means 8.
 	SyncWorkers int
 	// DataDir holds the platform's copies of the repositories, in
 	// <DataDir>/mirrors/<repository UUID>; "" means the directory of DBPath.

@@ -23,7 +23,7 @@ type Syncer interface {
 
 const (
 	// defaultSyncWorkers is how many pulls (of different repositories) run at once by default.
-	defaultSyncWorkers = 4
+	defaultSyncWorkers = 8
 	// syncShutdownWait bounds how long Close waits for running pulls after cancelling them.
 	syncShutdownWait = 10 * time.Second
 )

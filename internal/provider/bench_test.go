@@ -74,8 +74,11 @@ func TestBenchPlanManyResources(t *testing.T) {
 	_, cliConfig := benchProviders(t, cli)
 	type shape struct{ n, perBlock int }
 	shapes := []shape{{500, 500}, {500, 100}, {1000, 1000}, {1000, 100}, {5000, 100}}
-	if os.Getenv("DIVIO_BENCH_SIZES") == "small" {
+	switch os.Getenv("DIVIO_BENCH_SIZES") {
+	case "small":
 		shapes = shapes[:4]
+	case "large":
+		shapes = shapes[4:]
 	}
 	var rows []string
 	for _, s := range shapes {

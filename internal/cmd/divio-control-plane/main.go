@@ -190,7 +190,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 		"serve only Divio's public API, as api.divio.com does: extension routes and /extensions/v1/ answer 404, "+
 			"extension fields are left out, Idempotency-Key is ignored")
 	flags.IntVar(&opts.checkWorkers, "check-workers", 4, "how many repository access checks run at once")
-	flags.IntVar(&opts.syncWorkers, "sync-workers", 4, "how many pulls of (different) repositories run at once")
+	flags.IntVar(&opts.syncWorkers, "sync-workers", 8, "how many pulls of (different) repositories run at once")
 	flags.StringVar(&opts.dataDir, "data-dir", "", "directory for the platform's copies of repositories (mirrors/); default: the database's directory")
 	opts.faults = &controlplane.Faults{}
 	faultFlags(flags, opts.faults)
