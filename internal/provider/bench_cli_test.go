@@ -64,61 +64,93 @@ func (d *benchCLIDir) run(t *testing.T, args ...string) {
 	}
 }
 
-// peakRSS runs the CLI and returns the highest VmHWM (KiB) of the
-// processes running binary while it runs.
-func (d *benchCLIDir) peakRSS(t *testing.T, binary string, args ...string) int {
-	var peak int
+// benchRun is what one CLI run cost: its wall time, and the peak RSS and
+// CPU time of the provider processes it started.
+type benchRun struct {
+	wall    time.Duration
+	peakKiB int
+	cpu     time.Duration
+}
+
+// measure runs the CLI while sampling, every 10 ms, the processes whose
+// executable is binary ("" samples none): the highest VmHWM, and the CPU
+// time (utime + stime) each reached, summed over the processes.
+func (d *benchCLIDir) measure(t *testing.T, binary string, args ...string) benchRun {
 	var mu sync.Mutex
+	var peak int
+	cpu := map[string]time.Duration{} // by pid
 	done := make(chan struct{})
 	go func() {
-		for {
+		for binary != "" {
 			select {
 			case <-done:
 				return
 			case <-time.After(10 * time.Millisecond):
 			}
-			if kib := hwmOf(binary); kib > 0 {
+			for _, p := range processesOf(binary) {
 				mu.Lock()
-				peak = max(peak, kib)
+				peak, cpu[p.pid] = max(peak, p.hwmKiB), max(cpu[p.pid], p.cpu)
 				mu.Unlock()
 			}
 		}
 	}()
+	started := time.Now()
 	d.run(t, args...)
+	run := benchRun{wall: time.Since(started)}
 	close(done)
 	mu.Lock()
 	defer mu.Unlock()
-	if peak == 0 {
+	if binary != "" && peak == 0 {
 		t.Fatalf("never saw %s running", binary)
 	}
-	return peak
+	run.peakKiB = peak
+	for _, c := range cpu {
+		run.cpu += c
+	}
+	return run
 }
 
-// hwmOf is the largest VmHWM of the processes whose executable is binary.
-func hwmOf(binary string) int {
+type processSample struct {
+	pid    string
+	hwmKiB int
+	cpu    time.Duration
+}
+
+// clockTick is the unit of utime and stime in /proc/PID/stat (USER_HZ,
+// 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// processesOf samples the running processes whose executable is binary.
+func processesOf(binary string) []processSample {
 	entries, _ := os.ReadDir("/proc")
-	best := 0
+	var out []processSample
 	for _, e := range entries {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
 		}
-		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		if err != nil || exe != binary {
+		if exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err != nil || exe != binary {
 			continue
 		}
-		status, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil {
+		status, err1 := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+		stat, err2 := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err1 != nil || err2 != nil {
 			continue
 		}
-		for _, line := range strings.Split(string(status), "\n") {
+		sample := processSample{pid: e.Name()}
+		for line := range strings.Lines(string(status)) {
 			if fields := strings.Fields(line); len(fields) >= 2 && fields[0] == "VmHWM:" {
-				if kib, err := strconv.Atoi(fields[1]); err == nil {
-					best = max(best, kib)
-				}
+				sample.hwmKiB, _ = strconv.Atoi(fields[1])
 			}
 		}
+		// After the command name in parentheses: state, ..., utime (14th field), stime (15th).
+		if fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(fields) > 12 {
+			utime, _ := strconv.Atoi(fields[11])
+			stime, _ := strconv.Atoi(fields[12])
+			sample.cpu = time.Duration(utime+stime) * clockTick
+		}
+		out = append(out, sample)
 	}
-	return best
+	return out
 }
 
 func writeBenchFile(t *testing.T, path, content string) {

@@ -25,53 +25,23 @@ func TestBenchProviderMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin, cliConfig := benchProviders(t, cli)
-	divio := benchDir(t, cli, cliConfig, cp.ProviderBlock()+fmt.Sprintf(`
-terraform {
-  required_providers {
-    divio = { source = "divio-community/divio" }
-  }
-}
-resource "divio_repository" "site" {
-  for_each     = %s
-  organisation = %q
-  url          = "git@github.com:acme/site-${each.key}.git"
-}
-`, keysOf(500), cp.OrgID(acctest.OrgName)))
-	divio.run(t, "apply", "-auto-approve", "-parallelism=50")
-	empty := benchDir(t, cli, cliConfig, fmt.Sprintf(`
-terraform {
-  required_providers {
-    empty = { source = "bench/empty" }
-  }
-}
-resource "empty_repository" "site" {
-  for_each     = %s
-  organisation = %q
-  url          = "git@github.com:acme/site-${each.key}.git"
-}
-`, keysOf(500), cp.OrgID(acctest.OrgName)))
-	empty.run(t, "apply", "-auto-approve", "-parallelism=50")
-	idle := benchDir(t, cli, cliConfig, fmt.Sprintf(`
-terraform {
-  required_providers {
-    empty = { source = "bench/empty" }
-  }
-}
-provider "empty" {}
-resource "terraform_data" "x" {
-  for_each = %s
-  input    = each.key
-}
-`, keysOf(500)))
-	idle.run(t, "apply", "-auto-approve", "-parallelism=50")
+	arguments := repositoryArguments(cp.OrgID(acctest.OrgName))
+	divio := benchDir(t, cli, cliConfig, cp.ProviderBlock()+benchBlocks(500, 500, "divio_repository", arguments))
+	empty := benchDir(t, cli, cliConfig, benchBlocks(500, 500, "empty_repository", arguments))
+	// The do-nothing provider configured, so started, but sent no resource.
+	idle := benchDir(t, cli, cliConfig, "terraform {\n  required_providers {\n    empty = { source = \"bench/empty\" }\n  }\n}\n"+
+		"provider \"empty\" {}\n"+benchBlocks(500, 500, "terraform_data", "input = each.key"))
+	for _, d := range []*benchCLIDir{divio, empty, idle} {
+		d.run(t, "apply", "-auto-approve", "-parallelism=50")
+	}
 
 	// Three rounds, taking turns; the median of each (these machines are noisy).
 	emptyBin := filepath.Join(bin, "terraform-provider-empty")
 	var divioPeaks, emptyPeaks, idlePeaks []int
 	for range 3 {
-		divioPeaks = append(divioPeaks, divio.peakRSS(t, filepath.Join(bin, "terraform-provider-divio"), "plan", "-parallelism=50"))
-		emptyPeaks = append(emptyPeaks, empty.peakRSS(t, emptyBin, "plan", "-parallelism=50"))
-		idlePeaks = append(idlePeaks, idle.peakRSS(t, emptyBin, "plan", "-parallelism=50"))
+		divioPeaks = append(divioPeaks, divio.measure(t, filepath.Join(bin, "terraform-provider-divio"), "plan", "-parallelism=50").peakKiB)
+		emptyPeaks = append(emptyPeaks, empty.measure(t, emptyBin, "plan", "-parallelism=50").peakKiB)
+		idlePeaks = append(idlePeaks, idle.measure(t, emptyBin, "plan", "-parallelism=50").peakKiB)
 	}
 	divioPeak, emptyPeak, idlePeak := median(divioPeaks), median(emptyPeaks), median(idlePeaks)
 	t.Logf("peaks (KiB): divio %v, do-nothing %v, idle %v", divioPeaks, emptyPeaks, idlePeaks)

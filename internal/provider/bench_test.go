@@ -61,7 +61,7 @@ func TestBenchRequestsPerRefresh(t *testing.T) {
 // N = 500, 1,000 and 5,000. Each size is planned in two shapes: one resource
 // block with for_each over N keys, as users write it, and blocks of 100 keys.
 // The CLI's own cost grows faster than N within one block (its plan of 1,000
-// terraform_data in one block takes about 13 times its plan of the same in
+// terraform_data in one block takes about 12 times its plan of the same in
 // ten blocks), which hides the provider's; blocks of 100 show the provider's
 // cost, and 5,000 is only planned that way.
 func TestBenchPlanManyResources(t *testing.T) {
@@ -71,7 +71,7 @@ func TestBenchPlanManyResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, cliConfig := benchProviders(t, cli)
+	bin, cliConfig := benchProviders(t, cli)
 	type shape struct{ n, perBlock int }
 	shapes := []shape{{500, 500}, {500, 100}, {1000, 1000}, {1000, 100}, {5000, 100}}
 	switch os.Getenv("DIVIO_BENCH_SIZES") {
@@ -82,25 +82,28 @@ func TestBenchPlanManyResources(t *testing.T) {
 	}
 	var rows []string
 	for _, s := range shapes {
-		divio := benchDir(t, cli, cliConfig, cp.ProviderBlock()+benchBlocks(s.n, s.perBlock, "divio_repository",
-			fmt.Sprintf("organisation = %q\n  url = \"git@github.com:acme/site-${each.key}.git\"", cp.OrgID(acctest.OrgName))))
+		arguments := repositoryArguments(cp.OrgID(acctest.OrgName))
+		divio := benchDir(t, cli, cliConfig, cp.ProviderBlock()+benchBlocks(s.n, s.perBlock, "divio_repository", arguments))
 		plain := benchDir(t, cli, cliConfig, benchBlocks(s.n, s.perBlock, "terraform_data", "input = each.key"))
-		empty := benchDir(t, cli, cliConfig, benchBlocks(s.n, s.perBlock, "empty_repository",
-			"organisation = \"x\"\n  url = \"git@github.com:acme/site-${each.key}.git\""))
+		empty := benchDir(t, cli, cliConfig, benchBlocks(s.n, s.perBlock, "empty_repository", arguments))
 		for _, d := range []*benchCLIDir{divio, plain, empty} {
 			d.run(t, "apply", "-auto-approve", "-parallelism=50")
 		}
-		times := fastestOfThree(t, []*benchCLIDir{divio, plain, empty}, "plan", "-parallelism=50")
-		perResource := func(d time.Duration) time.Duration { return (d - times[1]) / time.Duration(s.n) }
-		rows = append(rows, fmt.Sprintf("| %d | %d | %v | %v | %v | **%.2f×** | %.2f× | %v | %v |", s.n, s.perBlock,
-			times[0].Round(time.Millisecond), times[1].Round(time.Millisecond), times[2].Round(time.Millisecond),
-			float64(times[0])/float64(times[1]), float64(times[2])/float64(times[1]),
-			perResource(times[0]).Round(10*time.Microsecond), perResource(times[2]).Round(10*time.Microsecond)))
+		runs := fastestOfThree(t, []*benchCLIDir{divio, plain, empty}, []string{
+			filepath.Join(bin, "terraform-provider-divio"), "", filepath.Join(bin, "terraform-provider-empty"),
+		}, "plan", "-parallelism=50")
+		perResource := func(d time.Duration) time.Duration { return (d - runs[1].wall) / time.Duration(s.n) }
+		rows = append(rows, fmt.Sprintf("| %d | %d | %v | %v | %v | **%.2f×** | %.2f× | %v | %v | %v | %v |", s.n, s.perBlock,
+			runs[0].wall.Round(time.Millisecond), runs[1].wall.Round(time.Millisecond), runs[2].wall.Round(time.Millisecond),
+			float64(runs[0].wall)/float64(runs[1].wall), float64(runs[2].wall)/float64(runs[1].wall),
+			perResource(runs[0].wall).Round(10*time.Microsecond), perResource(runs[2].wall).Round(10*time.Microsecond),
+			runs[0].cpu, runs[2].cpu))
 		t.Log(rows[len(rows)-1]) // as it comes: the large sizes take long
 	}
 	writeBenchReport(t, "plan-many", "| resources | per block | plan: divio_repository | terraform_data | empty_repository (do-nothing provider) | "+
-		"ratio divio / terraform_data | ratio do-nothing / terraform_data | divio's extra per resource | do-nothing's extra per resource |\n"+
-		"|---|---|---|---|---|---|---|---|---|\n"+strings.Join(rows, "\n"))
+		"ratio divio / terraform_data | ratio do-nothing / terraform_data | divio's extra per resource | do-nothing's extra per resource | "+
+		"CPU of the divio provider process | CPU of the do-nothing provider process |\n"+
+		"|---|---|---|---|---|---|---|---|---|---|---|\n"+strings.Join(rows, "\n"))
 }
 
 // benchBlocks is n resources of type typ in blocks of perBlock keys, each
@@ -117,33 +120,35 @@ func benchBlocks(n, perBlock int, typ, arguments string) string {
 	return b.String()
 }
 
-// keysFrom is an HCL set of n keys that no other block uses.
+// repositoryArguments are the arguments of a divio_repository (and of the
+// do-nothing provider's empty_repository) in organisation org.
+func repositoryArguments(org string) string {
+	return fmt.Sprintf("organisation = %q\n  url          = \"git@github.com:acme/site-${each.key}.git\"", org)
+}
+
+// keysFrom is an HCL set of n keys (n a multiple of 100: range() makes at
+// most 1024 values) that no other block uses.
 func keysFrom(block, n int) string {
 	return fmt.Sprintf(`toset(flatten([for a in range(%d) : [for b in range(100) : "%d-${a}-${b}"]]))`, max(n/100, 1), block)
 }
 
 // fastestOfThree runs the command in each directory in turn, three rounds,
-// and returns the fastest run of each.
-func fastestOfThree(t *testing.T, dirs []*benchCLIDir, args ...string) []time.Duration {
-	best := make([]time.Duration, len(dirs))
-	for i := range best {
-		best[i] = time.Duration(1<<63 - 1)
-	}
-	for range 3 {
+// sampling the provider binary of each (see measure), and returns the
+// fastest run of each: the least wall time, the least CPU time.
+func fastestOfThree(t *testing.T, dirs []*benchCLIDir, binaries []string, args ...string) []benchRun {
+	best := make([]benchRun, len(dirs))
+	for round := range 3 {
 		for i, d := range dirs {
-			started := time.Now()
-			d.run(t, args...)
-			best[i] = min(best[i], time.Since(started))
+			run := d.measure(t, binaries[i], args...)
+			if round == 0 {
+				best[i] = run
+			}
+			best[i].wall, best[i].cpu = min(best[i].wall, run.wall), min(best[i].cpu, run.cpu)
 		}
 	}
 	return best
 }
 
-// keysOf is an HCL set of n distinct keys (n a multiple of 100: range()
-// makes at most 1024 values).
-func keysOf(n int) string {
-	return fmt.Sprintf(`toset(flatten([for a in range(%d) : [for b in range(100) : "${a}-${b}"]]))`, n/100)
-}
 
 func writeBenchReport(t *testing.T, name, table string) {
 	t.Log("\n" + table)
