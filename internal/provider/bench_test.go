@@ -149,7 +149,6 @@ func fastestOfThree(t *testing.T, dirs []*benchCLIDir, binaries []string, args .
 	return best
 }
 
-
 func writeBenchReport(t *testing.T, name, table string) {
 	t.Log("\n" + table)
 	dir := filepath.Join(acctest.RepositoryRoot(t), ".tmp")
