@@ -44,6 +44,16 @@ func (c jsonErrorsConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// CloseWrite lets net/http half-close a connection after an error answer,
+// as it does on a bare TCP connection, so that the client reads the answer
+// before the connection goes.
+func (c jsonErrorsConn) CloseWrite() error {
+	if half, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return half.CloseWrite()
+	}
+	return nil
+}
+
 // jsonServerError turns one of net/http's own plain-text error answers into
 // the same status with a JSON body; ok is false for anything else.
 func jsonServerError(p []byte) (answer []byte, ok bool) {
