@@ -3,9 +3,14 @@ package divioapi
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestRequestHeaders(t *testing.T) {
@@ -249,5 +254,60 @@ func TestDoRejectsMalformedPath(t *testing.T) {
 	}
 	if c.RequestCount() != 0 {
 		t.Errorf("RequestCount = %d, want 0", c.RequestCount())
+	}
+}
+
+// Requests at the CLI's -parallelism keep their connections: a second burst
+// of 20 at once opens no new connection (go-cleanhttp's pool alone keeps
+// GOMAXPROCS+1 idle and would close the rest).
+func TestConnectionsKeptAliveAtParallelism(t *testing.T) {
+	const parallelism = 20
+	var opened atomic.Int32
+	// Every request waits until the whole burst is in flight, so that each
+	// burst needs parallelism connections at once.
+	var mu sync.Mutex
+	inFlight, allIn := 0, make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		wait := allIn
+		if inFlight++; inFlight == parallelism {
+			close(allIn)
+			inFlight, allIn = 0, make(chan struct{})
+		}
+		mu.Unlock()
+		select {
+		case <-wait:
+		case <-time.After(10 * time.Second):
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := New(Config{BaseURL: srv.URL, Token: testToken, DisableExtensions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	burst := func() {
+		var wg sync.WaitGroup
+		for range parallelism {
+			wg.Go(func() {
+				if err := c.Do(context.Background(), http.MethodGet, "/iam/v3/me/", nil, nil, nil); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	burst()
+	first := opened.Load()
+	burst()
+	if again := opened.Load() - first; again != 0 {
+		t.Errorf("the second burst of %d opened %d new connections (the first opened %d); want 0", parallelism, again, first)
 	}
 }
