@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 
 	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
 	"github.com/divio-community/terraform-provider-divio/internal/validators"
@@ -21,4 +22,12 @@ func importByUUID(ctx context.Context, req resource.ImportStateRequest, resp *re
 	}
 	resource.ImportStatePassthroughWithIdentity(ctx, path.Root(attribute), path.Root(attribute), req, resp)
 	markImported(ctx, resp)
+}
+
+// uuidIdentity is the identity schema of a resource identified by the one
+// UUID attribute that importByUUID imports it by.
+func uuidIdentity(attribute, description string) identityschema.Schema {
+	return identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		attribute: identityschema.StringAttribute{RequiredForImport: true, Description: description},
+	}}
 }

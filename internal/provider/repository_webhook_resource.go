@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -147,14 +146,7 @@ func (r *RepositoryWebhookResource) Schema(_ context.Context, _ resource.SchemaR
 }
 
 func (r *RepositoryWebhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{
-		Attributes: map[string]identityschema.Attribute{
-			"application": identityschema.StringAttribute{
-				RequiredForImport: true,
-				Description:       "UUID of the application; its binding has at most one webhook.",
-			},
-		},
-	}
+	resp.IdentitySchema = uuidIdentity("application", "UUID of the application; its binding has at most one webhook.")
 }
 
 func (r *RepositoryWebhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
