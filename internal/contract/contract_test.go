@@ -139,6 +139,21 @@ func verifiedRepository(ctx context.Context, t *testing.T, cp *acctest.ControlPl
 
 // With its extensions, the control plane answers every field the client
 // reads, for every object type, in every answer the client decodes it from.
+// requireCatalogue requires every field of the token's user and of every
+// organisation, plan group and region listed.
+func requireCatalogue(ctx context.Context, t *testing.T, cov coverage, rec *recorder, client *divioapi.Client) {
+	requireAll[divioapi.User](t, cov, rec.fetch(t, func() error { _, err := client.Me(ctx); return err }))
+	for _, item := range results(t, rec.fetch(t, func() error { _, err := client.ListOrganisations(ctx); return err })) {
+		requireAll[divioapi.Organisation](t, cov, item)
+	}
+	for _, item := range results(t, rec.fetch(t, func() error { _, err := client.ListPlanGroups(ctx); return err })) {
+		requireAll[divioapi.PlanGroup](t, cov, item)
+	}
+	for _, item := range results(t, rec.fetch(t, func() error { _, err := client.ListRegions(ctx); return err })) {
+		requireAll[divioapi.Region](t, cov, item)
+	}
+}
+
 func TestExtensionAnswersCarryEveryField(t *testing.T) {
 	ctx := context.Background()
 	cp := acctest.StartControlPlane(t)
@@ -149,20 +164,8 @@ func TestExtensionAnswersCarryEveryField(t *testing.T) {
 	var a answer
 
 	// Who the token is, and the catalogue.
-	requireAll[divioapi.User](t, cov, rec.fetch(t, func() error { _, err := client.Me(ctx); return err }))
-	a = rec.fetch(t, func() error { _, err := client.ListOrganisations(ctx); return err })
-	for _, item := range results(t, a) {
-		requireAll[divioapi.Organisation](t, cov, item)
-	}
+	requireCatalogue(ctx, t, cov, rec, client)
 	requireAll[divioapi.Organisation](t, cov, rec.fetch(t, func() error { _, err := client.GetOrganisation(ctx, org); return err }))
-	a = rec.fetch(t, func() error { _, err := client.ListPlanGroups(ctx); return err })
-	for _, item := range results(t, a) {
-		requireAll[divioapi.PlanGroup](t, cov, item)
-	}
-	a = rec.fetch(t, func() error { _, err := client.ListRegions(ctx); return err })
-	for _, item := range results(t, a) {
-		requireAll[divioapi.Region](t, cov, item)
-	}
 
 	// A repository: created, checked, verified, read and listed.
 	site := acctest.NewRepo(t, host, "site", readme)
@@ -305,19 +308,7 @@ func TestPublicAnswersCarryWhatTheClientReliesOn(t *testing.T) {
 	var a answer
 
 	// The catalogue and the token's user are public: every field.
-	requireAll[divioapi.User](t, cov, rec.fetch(t, func() error { _, err := client.Me(ctx); return err }))
-	a = rec.fetch(t, func() error { _, err := client.ListOrganisations(ctx); return err })
-	for _, item := range results(t, a) {
-		requireAll[divioapi.Organisation](t, cov, item)
-	}
-	a = rec.fetch(t, func() error { _, err := client.ListPlanGroups(ctx); return err })
-	for _, item := range results(t, a) {
-		requireAll[divioapi.PlanGroup](t, cov, item)
-	}
-	a = rec.fetch(t, func() error { _, err := client.ListRegions(ctx); return err })
-	for _, item := range results(t, a) {
-		requireAll[divioapi.Region](t, cov, item)
-	}
+	requireCatalogue(ctx, t, cov, rec, client)
 
 	// A repository: the create answer carries its UUID and deploy key; the
 	// check answers a code; once verified, a read carries state and DSN.
