@@ -61,9 +61,13 @@ func jsonServerError(p []byte) (answer []byte, ok bool) {
 	if !found || len(rest) < 3 {
 		return nil, false
 	}
-	_, body, found := bytes.Cut(rest, plainErrorHeaders)
+	// The status first: an answer that is not an error is not searched.
 	status, err := strconv.Atoi(string(rest[:3]))
-	if !found || err != nil || status < 400 || status > 599 {
+	if err != nil || status < 400 || status > 599 {
+		return nil, false
+	}
+	_, body, found := bytes.Cut(rest, plainErrorHeaders)
+	if !found {
 		return nil, false
 	}
 	detail, _ := json.Marshal(map[string]string{"detail": truncateInput(string(body))})

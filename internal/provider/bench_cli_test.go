@@ -15,39 +15,59 @@ import (
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
 )
 
-// benchProviders builds this provider and the do-nothing provider
-// (internal/bench/emptyprovider) into a directory and writes a CLI
-// configuration whose dev_overrides make the CLI start them from there, as
-// separate processes, the way a user's CLI runs a provider.
-func benchProviders(t *testing.T, cli acctest.CLI) (bin, cliConfig string) {
-	bin = t.TempDir()
+// benchCLI is the CLI under test, run with a configuration whose
+// dev_overrides start this provider and the do-nothing provider
+// (internal/bench/emptyprovider) from binaries built into bin: separate
+// processes, the way a user's CLI runs a provider.
+type benchCLI struct {
+	cli        acctest.CLI
+	bin        string
+	configFile string
+}
+
+// newBenchCLI skips unless benchmarks were asked for, finds the CLI and
+// builds both providers.
+func newBenchCLI(t *testing.T) *benchCLI {
+	benchOnly(t)
+	cli, err := acctest.CurrentCLI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &benchCLI{cli: cli, bin: t.TempDir()}
 	root := acctest.RepositoryRoot(t)
-	for pkg, name := range map[string]string{".": "terraform-provider-divio", "./internal/bench/emptyprovider": "terraform-provider-empty"} {
-		build := exec.Command("go", "build", "-o", filepath.Join(bin, name), pkg)
+	for pkg, name := range map[string]string{".": "divio", "./internal/bench/emptyprovider": "empty"} {
+		build := exec.Command("go", "build", "-o", b.provider(name), pkg)
 		build.Dir = root
 		if out, err := build.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 		}
 	}
 	host := cli.ProviderHost()
-	cliConfig = filepath.Join(bin, "cli.tfrc")
-	writeBenchFile(t, cliConfig, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
-		host+"/divio-community/divio", bin, host+"/bench/empty", bin))
-	return bin, cliConfig
+	b.configFile = filepath.Join(b.bin, "cli.tfrc")
+	writeBenchFile(t, b.configFile, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
+		host+"/divio-community/divio", b.bin, host+"/bench/empty", b.bin))
+	return b
 }
 
-// benchCLIDir is a working directory run with a CLI configuration file.
+// provider is the path of the built provider binary of that name ("divio"
+// or "empty").
+func (b *benchCLI) provider(name string) string {
+	return filepath.Join(b.bin, "terraform-provider-"+name)
+}
+
+// benchCLIDir is a working directory the bench CLI runs in.
 type benchCLIDir struct {
 	dir string
 	cli acctest.CLI
 	env []string
 }
 
-func benchDir(t *testing.T, cli acctest.CLI, cliConfig, config string) *benchCLIDir {
+// dir is a new working directory holding config as main.tf.
+func (b *benchCLI) dir(t *testing.T, config string) *benchCLIDir {
 	dir := t.TempDir()
 	writeBenchFile(t, filepath.Join(dir, "main.tf"), config)
-	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
-	return &benchCLIDir{dir: dir, cli: cli, env: env}
+	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+b.configFile, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	return &benchCLIDir{dir: dir, cli: b.cli, env: env}
 }
 
 func (d *benchCLIDir) command(ctx context.Context, args ...string) *exec.Cmd {

@@ -2,7 +2,6 @@ package provider_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -18,30 +17,24 @@ import (
 // are built from this tree, so the divio one turns off the logs the CLI
 // drops (main.go), where the do-nothing one keeps the framework's default.
 func TestBenchProviderMemory(t *testing.T) {
-	benchOnly(t)
+	b := newBenchCLI(t)
 	cp := acctest.StartControlPlane(t)
-	cli, err := acctest.CurrentCLI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, cliConfig := benchProviders(t, cli)
 	arguments := repositoryArguments(cp.OrgID(acctest.OrgName))
-	divio := benchDir(t, cli, cliConfig, cp.ProviderBlock()+benchBlocks(500, 500, "divio_repository", arguments))
-	empty := benchDir(t, cli, cliConfig, benchBlocks(500, 500, "empty_repository", arguments))
+	divio := b.dir(t, cp.ProviderBlock()+benchBlocks(500, 500, "divio_repository", arguments))
+	empty := b.dir(t, benchBlocks(500, 500, "empty_repository", arguments))
 	// The do-nothing provider configured, so started, but sent no resource.
-	idle := benchDir(t, cli, cliConfig, "terraform {\n  required_providers {\n    empty = { source = \"bench/empty\" }\n  }\n}\n"+
+	idle := b.dir(t, "terraform {\n  required_providers {\n    empty = { source = \"bench/empty\" }\n  }\n}\n"+
 		"provider \"empty\" {}\n"+benchBlocks(500, 500, "terraform_data", "input = each.key"))
 	for _, d := range []*benchCLIDir{divio, empty, idle} {
 		d.run(t, "apply", "-auto-approve", "-parallelism=50")
 	}
 
 	// Three rounds, taking turns; the median of each (these machines are noisy).
-	emptyBin := filepath.Join(bin, "terraform-provider-empty")
 	var divioPeaks, emptyPeaks, idlePeaks []int
 	for range 3 {
-		divioPeaks = append(divioPeaks, divio.measure(t, filepath.Join(bin, "terraform-provider-divio"), "plan", "-parallelism=50").peakKiB)
-		emptyPeaks = append(emptyPeaks, empty.measure(t, emptyBin, "plan", "-parallelism=50").peakKiB)
-		idlePeaks = append(idlePeaks, idle.measure(t, emptyBin, "plan", "-parallelism=50").peakKiB)
+		divioPeaks = append(divioPeaks, divio.measure(t, b.provider("divio"), "plan", "-parallelism=50").peakKiB)
+		emptyPeaks = append(emptyPeaks, empty.measure(t, b.provider("empty"), "plan", "-parallelism=50").peakKiB)
+		idlePeaks = append(idlePeaks, idle.measure(t, b.provider("empty"), "plan", "-parallelism=50").peakKiB)
 	}
 	divioPeak, emptyPeak, idlePeak := median(divioPeaks), median(emptyPeaks), median(idlePeaks)
 	t.Logf("peaks (KiB): divio %v, do-nothing %v, idle %v", divioPeaks, emptyPeaks, idlePeaks)

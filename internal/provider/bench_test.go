@@ -65,13 +65,8 @@ func TestBenchRequestsPerRefresh(t *testing.T) {
 // ten blocks), which hides the provider's; blocks of 100 show the provider's
 // cost, and 5,000 is only planned that way.
 func TestBenchPlanManyResources(t *testing.T) {
-	benchOnly(t)
+	b := newBenchCLI(t)
 	cp := acctest.StartControlPlane(t)
-	cli, err := acctest.CurrentCLI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, cliConfig := benchProviders(t, cli)
 	type shape struct{ n, perBlock int }
 	shapes := []shape{{500, 500}, {500, 100}, {1000, 1000}, {1000, 100}, {5000, 100}}
 	switch os.Getenv("DIVIO_BENCH_SIZES") {
@@ -83,14 +78,14 @@ func TestBenchPlanManyResources(t *testing.T) {
 	var rows []string
 	for _, s := range shapes {
 		arguments := repositoryArguments(cp.OrgID(acctest.OrgName))
-		divio := benchDir(t, cli, cliConfig, cp.ProviderBlock()+benchBlocks(s.n, s.perBlock, "divio_repository", arguments))
-		plain := benchDir(t, cli, cliConfig, benchBlocks(s.n, s.perBlock, "terraform_data", "input = each.key"))
-		empty := benchDir(t, cli, cliConfig, benchBlocks(s.n, s.perBlock, "empty_repository", arguments))
+		divio := b.dir(t, cp.ProviderBlock()+benchBlocks(s.n, s.perBlock, "divio_repository", arguments))
+		plain := b.dir(t, benchBlocks(s.n, s.perBlock, "terraform_data", "input = each.key"))
+		empty := b.dir(t, benchBlocks(s.n, s.perBlock, "empty_repository", arguments))
 		for _, d := range []*benchCLIDir{divio, plain, empty} {
 			d.run(t, "apply", "-auto-approve", "-parallelism=50")
 		}
 		runs := fastestOfThree(t, []*benchCLIDir{divio, plain, empty}, []string{
-			filepath.Join(bin, "terraform-provider-divio"), "", filepath.Join(bin, "terraform-provider-empty"),
+			b.provider("divio"), "", b.provider("empty"),
 		}, "plan", "-parallelism=50")
 		perResource := func(d time.Duration) time.Duration { return (d - runs[1].wall) / time.Duration(s.n) }
 		rows = append(rows, fmt.Sprintf("| %d | %d | %v | %v | %v | **%.2f×** | %.2f× | %v | %v | %v | %v |", s.n, s.perBlock,
