@@ -83,15 +83,3 @@ func NewHTTPSRepo(t testing.TB, host *githost.HTTPSHost, name string, branches m
 	}
 	return repo
 }
-
-// HeadOf is Head for a repository on either host.
-func HeadOf(t testing.TB, repo interface {
-	Head(ctx context.Context, branch string) (string, error)
-}, branch string) string {
-	t.Helper()
-	head, err := repo.Head(context.Background(), branch)
-	if err != nil {
-		t.Fatalf("head of %s: %v", branch, err)
-	}
-	return head
-}

@@ -97,13 +97,6 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound
 }
 
-// IsBadRequest reports whether err is an *Error with status 400: the API
-// refused the request as invalid (validation errors).
-func IsBadRequest(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.StatusCode == http.StatusBadRequest
-}
-
 // IsUnauthorized reports whether err is an *Error with status 401 or 403:
 // the token is missing, wrong, or lacks permission.
 func IsUnauthorized(err error) bool {
