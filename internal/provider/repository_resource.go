@@ -188,8 +188,8 @@ func (r *RepositoryResource) ValidateConfig(ctx context.Context, req resource.Va
 	}
 }
 
-// ModifyPlan plans the deploy key's type: ED25519 unless configured, none
-// for HTTPS.
+// ModifyPlan plans the deploy key's type: ED25519 unless configured; for
+// HTTPS no key at all (key_type, public_key and its fingerprint null).
 func (r *RepositoryResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
 		return
@@ -199,11 +199,13 @@ func (r *RepositoryResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if resp.Diagnostics.HasError() || !known(plan.URL) || !plan.KeyType.IsUnknown() {
 		return
 	}
-	keyType := types.StringValue("ED25519")
-	if plan.isHTTPS() {
-		keyType = types.StringNull()
+	if !plan.isHTTPS() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_type"), types.StringValue("ED25519"))...)
+		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("key_type"), keyType)...)
+	for _, name := range []string{"key_type", "public_key", "fingerprint_sha256"} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), types.StringNull())...)
+	}
 }
 
 func (r *RepositoryResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
