@@ -78,11 +78,14 @@ func (m *RepositoryModel) fromAPI(repo *divioapi.Repository, prior *RepositoryMo
 	if repo.AuthInfo != nil {
 		m.PublicKey = types.StringValue(strings.TrimSpace(*repo.AuthInfo))
 	}
+	// What neither the answer nor the plan gave is null: never unknown after apply.
+	for _, v := range []*types.String{&m.PublicKey, &m.DSN} {
+		if v.IsUnknown() {
+			*v = types.StringNull()
+		}
+	}
 	m.FingerprintSHA256 = fingerprint(m.PublicKey)
 	m.fillAuth(repo)
-	if m.DSN.IsUnknown() {
-		m.DSN = types.StringNull()
-	}
 }
 
 // fillAuth sets key_type and the https block from the answer, or from the
