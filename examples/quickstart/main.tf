@@ -59,7 +59,8 @@ data "divio_organisation" "org" {
 }
 
 data "divio_plan_group" "plan" {
-  name = var.plan_group
+  organisation = data.divio_organisation.org.id
+  name         = var.plan_group
 }
 
 data "divio_region" "region" {

@@ -141,14 +141,16 @@ func verifiedRepository(ctx context.Context, t *testing.T, cp *acctest.ControlPl
 // reads, for every object type, in every answer the client decodes it from.
 // requireCatalogue requires every field of the token's user and of every
 // organisation, plan group and region listed.
-func requireCatalogue(ctx context.Context, t *testing.T, cov coverage, rec *recorder, client *divioapi.Client) {
+func requireCatalogue(ctx context.Context, t *testing.T, cov coverage, rec *recorder, client *divioapi.Client, org string) {
 	requireAll[divioapi.User](t, cov, rec.fetch(t, func() error { _, err := client.Me(ctx); return err }))
 	for _, item := range results(t, rec.fetch(t, func() error { _, err := client.ListOrganisations(ctx); return err })) {
 		requireAll[divioapi.Organisation](t, cov, item)
 	}
-	for _, item := range results(t, rec.fetch(t, func() error { _, err := client.ListPlanGroups(ctx); return err })) {
+	var groups []divioapi.PlanGroup
+	for _, item := range results(t, rec.fetch(t, func() (err error) { groups, err = client.ListPlanGroups(ctx, org); return err })) {
 		requireAll[divioapi.PlanGroup](t, cov, item)
 	}
+	requireAll[divioapi.PlanGroup](t, cov, rec.fetch(t, func() error { _, err := client.GetPlanGroup(ctx, groups[0].UUID); return err }))
 	for _, item := range results(t, rec.fetch(t, func() error { _, err := client.ListRegions(ctx); return err })) {
 		requireAll[divioapi.Region](t, cov, item)
 	}
@@ -164,7 +166,7 @@ func TestExtensionAnswersCarryEveryField(t *testing.T) {
 	var a answer
 
 	// Who the token is, and the catalogue.
-	requireCatalogue(ctx, t, cov, rec, client)
+	requireCatalogue(ctx, t, cov, rec, client, cp.OrgID(acctest.OrgName))
 	requireAll[divioapi.Organisation](t, cov, rec.fetch(t, func() error { _, err := client.GetOrganisation(ctx, org); return err }))
 
 	// A repository: created, checked, verified, read and listed.
@@ -308,7 +310,7 @@ func TestPublicAnswersCarryWhatTheClientReliesOn(t *testing.T) {
 	var a answer
 
 	// The catalogue and the token's user are public: every field.
-	requireCatalogue(ctx, t, cov, rec, client)
+	requireCatalogue(ctx, t, cov, rec, client, cp.OrgID(acctest.OrgName))
 
 	// A repository: the create answer carries its UUID and deploy key; the
 	// check answers a code; once verified, a read carries state and DSN.

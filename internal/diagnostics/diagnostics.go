@@ -135,20 +135,27 @@ func firstNonEmpty(values ...string) string {
 }
 
 // VerificationFailed reports a failed verification ("Test access") of a
-// repository on the attribute most likely at fault. code and message are
-// the API's when it gives them (the reference control plane does); Divio's
-// public API gives only the state, so the message then lists the causes
-// the Control Panel names.
+// repository on the attribute most likely at fault: Divio's own words
+// (message, from the check's answer or the repository's error) when it
+// gave any, and always the causes and fixes the Control Panel names for
+// the stage, since Divio's public API often gives only the state.
 func VerificationFailed(diags *diag.Diagnostics, attribute path.Path, stage, code, message string) {
 	summary := "Repository verification failed"
 	if code != "" {
 		summary += " (" + code + ")"
 	}
-	if message == "" {
-		message = verificationCauses(stage)
+	detail := verificationCauses(stage)
+	if message != "" {
+		detail = "Divio answered: " + message + "\n\n" + detail
 	}
-	diags.AddAttributeError(attribute, summary, message+"\n\nNothing was saved in the Terraform state. Fix the cause "+
+	diags.AddAttributeError(attribute, summary, detail+"\n\nNothing was saved in the Terraform state. Fix the cause "+
 		"and run apply again: it verifies the repository again.")
+}
+
+// NoSuchName is the error of a catalogue lookup that matched nothing.
+func NoSuchName(diags *diag.Diagnostics, what, name, names string) {
+	diags.AddAttributeError(path.Root("name"), "No such "+what,
+		fmt.Sprintf("No %s is named %q. Those you can see: %s.", what, name, names))
 }
 
 func verificationCauses(stage string) string {
@@ -291,4 +298,24 @@ func SyncWarning(diags *diag.Diagnostics, code, message string) {
 		summary = "You have no webhook set up"
 	}
 	diags.AddWarning(summary, message)
+}
+
+// AnswerLacks reports a create whose answer lacked what Divio's CLI reads
+// from it (e.g. uuid): the object may exist, and cannot be tracked.
+func AnswerLacks(diags *diag.Diagnostics, what, field, lookWhere string) {
+	diags.AddError("The "+what+" was created, but Divio's answer had no "+field,
+		"Divio's CLI reads "+field+" from this answer, and so does the provider: without it the "+what+" cannot be "+
+			"tracked. Look for it "+lookWhere+" and import it (terraform import, or an import block), instead of "+
+			"applying again, which would create a second one.")
+}
+
+// DeletionProtectedOnDestroy refuses, at apply time, to delete an
+// application whose deletion_protection is on: the backstop for a
+// replacement the plan could not refuse (a tainted application is planned
+// as a create, without its prior state).
+func DeletionProtectedOnDestroy(diags *diag.Diagnostics, slug string) {
+	diags.AddError("Application "+slug+" is protected from deletion",
+		"deletion_protection is true in the state of application "+slug+", so it is not deleted (a tainted "+
+			"application is replaced without the plan being able to refuse it). If it must go, set "+
+			"deletion_protection = false and apply first; if it was tainted by mistake, run terraform untaint.")
 }

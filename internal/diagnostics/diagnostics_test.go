@@ -123,8 +123,11 @@ func TestVerificationFailedWording(t *testing.T) {
 			t.Errorf("public wording lacks %q: %s", want, text)
 		}
 	}
-	if text := diagText(detailed); !strings.Contains(text, "(branch_missing)") || !strings.Contains(text, "no branch main") {
-		t.Errorf("detailed wording: %s", text)
+	text = diagText(detailed)
+	for _, want := range []string{"(branch_missing)", "Divio answered: The remote repository requires a branch: no branch main.", "Authentication error"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("detailed wording lacks %q: %s", want, text)
+		}
 	}
 }
 

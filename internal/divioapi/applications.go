@@ -2,14 +2,16 @@ package divioapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 )
 
 const applicationsPath = "/apps/v3/applications/"
 
-// Application is a Divio application. The public API is known to answer
-// uuid, slug, name, organisation and repository; the other fields are the
-// reference control plane's extension fields and may be absent.
+// Application is a Divio application. Divio's CLI reads only uuid from a
+// create's answer, and slug, organisation and repository from a GET: every
+// field may be absent (zero), and RepositoryAnswered tells an absent
+// repository from null (Divio's own Git server).
 type Application struct {
 	UUID         string `json:"uuid"`
 	Slug         string `json:"slug"`
@@ -23,6 +25,29 @@ type Application struct {
 	Region      *string `json:"region"`
 	AppTemplate *string `json:"app_template"`
 	Branch      *string `json:"branch"`
+
+	// RepositoryAnswered reports whether the answer had a repository
+	// member at all (null included).
+	RepositoryAnswered bool `json:"-"`
+}
+
+// UnmarshalJSON decodes an application and notes whether it had a
+// repository member.
+func (a *Application) UnmarshalJSON(data []byte) error {
+	type plain Application // without this method
+	var members struct {
+		plain
+		Repository json.RawMessage `json:"repository"`
+	}
+	if err := json.Unmarshal(data, &members); err != nil {
+		return err
+	}
+	*a = Application(members.plain)
+	a.RepositoryAnswered = members.Repository != nil
+	if a.RepositoryAnswered && string(members.Repository) != "null" {
+		return json.Unmarshal(members.Repository, &a.Repository)
+	}
+	return nil
 }
 
 // ApplicationFilter narrows ListApplications; empty fields do not filter.

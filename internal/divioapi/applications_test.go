@@ -2,6 +2,7 @@ package divioapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 )
@@ -36,5 +37,29 @@ func TestListApplicationsFilters(t *testing.T) {
 	// The empty slug is left out rather than sent as "slug=".
 	if got, want := s.requests()[0].URI, "/apps/v3/applications/?organisation=o1&page_size=100"; got != want {
 		t.Errorf("requested %s, want %s", got, want)
+	}
+}
+
+// An answer without a repository member is told from one with null.
+func TestApplicationRepositoryAnswered(t *testing.T) {
+	for body, want := range map[string]struct {
+		answered bool
+		repo     string
+	}{
+		`{"uuid": "a1"}`:                     {false, ""},
+		`{"uuid": "a1", "repository": null}`: {true, ""},
+		`{"uuid": "a1", "repository": "r1"}`: {true, "r1"},
+	} {
+		var app Application
+		if err := json.Unmarshal([]byte(body), &app); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		got := ""
+		if app.Repository != nil {
+			got = *app.Repository
+		}
+		if app.UUID != "a1" || app.RepositoryAnswered != want.answered || got != want.repo {
+			t.Errorf("%s: %+v, repository %q; want answered %v, %q", body, app, got, want.answered, want.repo)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package divioapi
 
 import (
 	"context"
+	"net/url"
 )
 
 // The public catalogues an application is created from.
@@ -18,6 +19,8 @@ type Organisation struct {
 }
 
 // PlanGroup is an application plan group and the regions it offers.
+// Divio's CLI reads regions from a plan group's own GET only: a list need
+// not carry them.
 type PlanGroup struct {
 	UUID    string   `json:"uuid"`
 	Name    string   `json:"name"`
@@ -40,12 +43,23 @@ func (c *Client) GetOrganisation(ctx context.Context, id string) (*Organisation,
 	return getObject[Organisation](ctx, c, organisationsPath, id)
 }
 
-// ListPlanGroups returns the application plan groups.
-func (c *Client) ListPlanGroups(ctx context.Context) ([]PlanGroup, error) {
-	return ListAll[PlanGroup](ctx, c, planGroupsPath, nil)
+// ListPlanGroups returns the application plan groups an organisation may
+// use, filtered by organisation as Divio's CLI always asks for them.
+func (c *Client) ListPlanGroups(ctx context.Context, organisation string) ([]PlanGroup, error) {
+	return ListAll[PlanGroup](ctx, c, planGroupsPath, url.Values{"organisation": {organisation}})
 }
 
-// ListRegions returns the regions.
-func (c *Client) ListRegions(ctx context.Context) ([]Region, error) {
-	return ListAll[Region](ctx, c, regionsPath, nil)
+// GetPlanGroup returns the plan group id with its regions.
+func (c *Client) GetPlanGroup(ctx context.Context, id string) (*PlanGroup, error) {
+	return getObject[PlanGroup](ctx, c, planGroupsPath, id)
+}
+
+// ListRegions returns the regions, or only those named by ids (the filter
+// Divio's CLI uses, ?uuid=a&uuid=b) when there are any.
+func (c *Client) ListRegions(ctx context.Context, ids ...string) ([]Region, error) {
+	var q url.Values
+	if len(ids) > 0 {
+		q = url.Values{"uuid": ids}
+	}
+	return ListAll[Region](ctx, c, regionsPath, q)
 }

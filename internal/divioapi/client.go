@@ -258,7 +258,7 @@ func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
 // send performs one logical request, with its retries, against an absolute URL.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, body, out any) error {
 	ctx = c.logContext(ctx)
-	call := &call{client: c, ctx: ctx, method: method, url: u.String(), path: u.RequestURI(), deadline: time.Now().Add(c.retryBudget)}
+	call := &call{client: c, ctx: ctx, method: method, url: u.String(), path: u.RequestURI(), deadline: time.Now().Add(retryBudget(ctx, c.retryBudget))}
 	if d, ok := ctx.Deadline(); ok && d.Before(call.deadline) {
 		call.deadline = d
 	}
@@ -309,6 +309,24 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body, out 
 		return newError(call, resp, data)
 	}
 	return call.decode(resp, data, out)
+}
+
+// retryBudgetKey carries a shorter retry budget for the calls made with a
+// context (see withRetryBudget).
+type retryBudgetKey struct{}
+
+// withRetryBudget makes calls with ctx retry for at most d instead of the
+// client's budget.
+func withRetryBudget(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, retryBudgetKey{}, d)
+}
+
+// retryBudget is ctx's retry budget, else fallback.
+func retryBudget(ctx context.Context, fallback time.Duration) time.Duration {
+	if d, ok := ctx.Value(retryBudgetKey{}).(time.Duration); ok {
+		return d
+	}
+	return fallback
 }
 
 // readBody reads at most maxBodyBytes, and says so when there was more.

@@ -59,6 +59,25 @@ func (e *Error) Message() string { return e.message() }
 
 // message is the API's own words when it gave any, else the status text.
 func (e *Error) message() string {
+	if words := e.words(); words != "" {
+		return words
+	}
+	msg := http.StatusText(e.StatusCode)
+	if msg == "" {
+		msg = "Unexpected status"
+	}
+	if e.Location != "" {
+		msg += fmt.Sprintf(" (redirect to %s not followed; check the API base URL)", e.Location)
+	}
+	if s := snippet([]byte(e.Body)); s != "" {
+		msg += ": " + s
+	}
+	return msg
+}
+
+// words are the API's own words (detail, non_field_errors, field errors),
+// "" when it gave none.
+func (e *Error) words() string {
 	var parts []string
 	if e.Detail != "" {
 		parts = append(parts, e.Detail)
@@ -74,21 +93,7 @@ func (e *Error) message() string {
 			parts = append(parts, f+": "+msg)
 		}
 	}
-	if len(parts) > 0 {
-		return strings.Join(parts, "; ")
-	}
-
-	msg := http.StatusText(e.StatusCode)
-	if msg == "" {
-		msg = "Unexpected status"
-	}
-	if e.Location != "" {
-		msg += fmt.Sprintf(" (redirect to %s not followed; check the API base URL)", e.Location)
-	}
-	if s := snippet([]byte(e.Body)); s != "" {
-		msg += ": " + s
-	}
-	return msg
+	return strings.Join(parts, "; ")
 }
 
 // IsNotFound reports whether err is an *Error with status 404.

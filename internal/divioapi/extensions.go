@@ -3,14 +3,22 @@ package divioapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // extensionsPath is the discovery document the reference control plane
 // serves; api.divio.com answers 404 there, which means "no extensions".
 const extensionsPath = "/extensions/v1/"
+
+// discoveryBudget bounds discovery, retries included: api.divio.com has no
+// discovery document, so a slow or failing answer there must not hold the
+// first create (which asks before it is sent) for the whole retry budget.
+// A variable so that a test need not wait for it.
+var discoveryBudget = 15 * time.Second
 
 // Extension names: what a server offers beyond Divio's public API.
 const (
@@ -57,8 +65,14 @@ func (c *Client) Extensions(ctx context.Context) (Extensions, error) {
 		var doc struct {
 			Extensions []string `json:"extensions"`
 		}
-		err := c.Do(ctx, http.MethodGet, extensionsPath, nil, nil, &doc)
+		// Retries stop at the budget, so a failing answer is reported as
+		// such; the timeout a little later stops an attempt that hangs.
+		askCtx, cancel := context.WithTimeout(withRetryBudget(ctx, discoveryBudget), discoveryBudget+5*time.Second)
+		err := c.Do(askCtx, http.MethodGet, extensionsPath, nil, nil, &doc)
+		cancel()
 		if err != nil && !IsNotFound(err) {
+			err = fmt.Errorf("asking the server which extensions it offers (GET %s, given up after %s; "+
+				"api.divio.com answers 404 there, which means none): %w", extensionsPath, discoveryBudget, err)
 			c.ext.known, c.ext.err = Extensions{}, err
 			return c.ext.known, err
 		}

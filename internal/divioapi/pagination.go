@@ -70,33 +70,51 @@ func ListAll[T any](ctx context.Context, c *Client, path string, query url.Value
 	}
 }
 
-// nextPage resolves a `next` link against the current page's URL and checks
-// that it stays on the API's scheme and host.
+// nextPage resolves a `next` link against the current page's URL and
+// rebuilds it on the configured base URL: DRF builds absolute links from
+// the request it saw, and behind a TLS-terminating proxy that is
+// "http://api.divio.com/…". A link to the API's host name is followed on
+// the configured scheme and port (so the token never travels in clear
+// text); a link to any other host is refused, so the token never goes
+// there.
 func (c *Client) nextPage(current *url.URL, next string) (*url.URL, error) {
 	ref, err := url.Parse(next)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: the API's next link %q is not a valid URL", current.RequestURI(), next)
 	}
 	u := current.ResolveReference(ref)
-	if u.User != nil || !sameOrigin(u, c.base) {
-		return nil, fmt.Errorf("GET %s: refusing to follow the API's next link to %s://%s: it is not the API's host %s://%s, and the token must not be sent there",
-			current.RequestURI(), u.Scheme, u.Host, c.base.Scheme, c.base.Host)
+	if u.User != nil || !sameHost(u, c.base) {
+		return nil, fmt.Errorf("GET %s: refusing to follow the API's next link to %s://%s: it is not the API's host %s, and the token must not be sent there",
+			current.RequestURI(), u.Scheme, u.Host, c.base.Host)
 	}
+	u.Scheme, u.Host = c.base.Scheme, c.base.Host
 	return u, nil
 }
 
-// sameOrigin compares scheme, host and port, with default ports made explicit.
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) &&
-		strings.EqualFold(a.Hostname(), b.Hostname()) &&
-		port(a) == port(b)
+// sameHost reports whether next names the base URL's host: the same host
+// name, and no port or the base's own (a proxy's link may carry its
+// scheme's default port, or none).
+func sameHost(next, base *url.URL) bool {
+	if next.Scheme != "http" && next.Scheme != "https" {
+		return false
+	}
+	if !strings.EqualFold(next.Hostname(), base.Hostname()) {
+		return false
+	}
+	p := next.Port()
+	return p == "" || p == port(base) || p == defaultPort(next.Scheme)
 }
 
+// port is the URL's port, its scheme's default when it names none.
 func port(u *url.URL) string {
 	if p := u.Port(); p != "" {
 		return p
 	}
-	if strings.EqualFold(u.Scheme, "https") {
+	return defaultPort(u.Scheme)
+}
+
+func defaultPort(scheme string) string {
+	if strings.EqualFold(scheme, "https") {
 		return "443"
 	}
 	return "80"

@@ -70,7 +70,21 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	return retryableStatus[resp.StatusCode] && cl.idempotent() && cl.budgetLeft(), nil
+	retry := retryableStatus[resp.StatusCode] && (cl.idempotent() || refusedBeforeTheView(resp))
+	return retry && cl.budgetLeft(), nil
+}
+
+// refusedBeforeTheView reports an answer that says the request was not
+// carried out: 429 or 503 with Retry-After. DRF throttles (429) before the
+// view runs, and a 503 with Retry-After is a server or proxy turning work
+// away; repeating either cannot create twice, so POSTs are repeated too.
+// Divio's CLI does not retry at all; this is the provider's own policy.
+func refusedBeforeTheView(resp *http.Response) bool {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return false
+	}
+	_, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return ok
 }
 
 // budgetLeft reports whether another attempt may start: the call's retry

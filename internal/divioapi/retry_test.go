@@ -403,3 +403,60 @@ func TestFailedDiscoveryAskedOnce(t *testing.T) {
 		t.Errorf("%d requests, want 2 (one discovery, one create)", n)
 	}
 }
+
+// A 429 or 503 with Retry-After says the request was turned away before it
+// ran (DRF throttles before the view): a create is sent again, even where
+// Idempotency-Key is unknown, and is carried out once.
+func TestThrottledPostIsRepeated(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+		throttled := reply(status, map[string]string{"detail": "Request was throttled."}, "Retry-After", "0")
+		s := newScript(throttled, throttled, reply(http.StatusCreated, map[string]string{"uuid": "r1", "auth_info": "ssh-ed25519 AAAA"}))
+		c, _ := newTestClient(t, s, publicAPI)
+		r, err := createRepository(c)
+		if err != nil || r.UUID != "r1" {
+			t.Fatalf("%d: create = %+v, %v; want r1", status, r, err)
+		}
+		if n := len(s.requests()); n != 3 {
+			t.Errorf("%d: server saw %d attempts, want 3", status, n)
+		}
+	}
+}
+
+// Without Retry-After a 503 may come from a proxy after the server acted:
+// a create is not sent again.
+func TestUnavailablePostWithoutRetryAfterIsNotRepeated(t *testing.T) {
+	s := newScript(answer503, reply(http.StatusCreated, map[string]string{"uuid": "r1"}))
+	c, _ := newTestClient(t, s, publicAPI)
+	if _, err := createRepository(c); err == nil {
+		t.Fatal("create succeeded; want the 503")
+	}
+	if n := len(s.requests()); n != 1 {
+		t.Errorf("server saw %d attempts, want 1", n)
+	}
+}
+
+// A discovery that keeps failing gives up within its own budget, not the
+// create's five minutes, and the create then goes ahead.
+func TestFailingDiscoveryIsBounded(t *testing.T) {
+	defer func(old time.Duration) { discoveryBudget = old }(discoveryBudget)
+	discoveryBudget = 200 * time.Millisecond
+	s := newScript(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == extensionsPath {
+			reply(http.StatusBadGateway, nil)(w, r)
+			return
+		}
+		reply(http.StatusCreated, map[string]string{"uuid": "r1"})(w, r)
+	})
+	c, _ := newTestClient(t, s, withExtensions, func(cfg *Config) { cfg.RetryWaitMin, cfg.RetryWaitMax = 20*time.Millisecond, 50*time.Millisecond })
+	started := time.Now()
+	if _, err := createRepository(c); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if elapsed := time.Since(started); elapsed > 3*time.Second {
+		t.Errorf("the create waited %v for discovery", elapsed)
+	}
+	_, err := c.Extensions(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "which extensions it offers") || !strings.Contains(err.Error(), "502") {
+		t.Errorf("Extensions error = %v; want a clear discovery failure", err)
+	}
+}

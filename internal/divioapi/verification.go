@@ -2,6 +2,7 @@ package divioapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,25 +15,82 @@ const (
 	CheckSuccess = "success" // push access is verified
 )
 
-// CheckAnswer is the answer of POST .../check/.
+// Defaults of a verification.
+const (
+	// DefaultPollInterval is Divio's CLI's cadence (wizards_utils.py: a
+	// read of the state every 2 s).
+	DefaultPollInterval = 2 * time.Second
+	// DefaultStaleGrace is how long a state read right after a check may
+	// still be the one from before it (a check is a Celery task that sets
+	// the state when it starts): an INVALID read then is not trusted until
+	// a CLONING was seen or the grace has passed.
+	DefaultStaleGrace = 8 * time.Second
+)
+
+// CheckAnswer is the answer of POST .../check/, 2xx or 4xx alike: Divio's
+// CLI sends both check calls with proceed_on_4xx and reads only "code"
+// (from the second); Divio's own words, when the answer has any, are kept
+// for the diagnostic.
 type CheckAnswer struct {
-	Code string `json:"code"`
+	Status int    `json:"-"`
+	Code   string `json:"code"`
+	// Words are the answer's detail, non_field_errors and field errors,
+	// joined ("" when it has none).
+	Words string `json:"-"`
 }
 
+// refused reports a 4xx answer.
+func (a *CheckAnswer) refused() bool { return a.Status >= 400 }
+
 // CheckRepository posts {branch, migrate} to the repository's check
-// endpoint. migrate is sent as the strings "true"/"false", as Divio's CLI
-// sends it. A failed push check is an *Error (4xx with non_field_errors).
+// endpoint, migrate as the string Divio's CLI sends ("true"; the CLI never
+// sends "false"). A 4xx answer is an answer, not an error, as to the CLI;
+// 401, 403 and 404 are errors (the token, or the repository), and so is a
+// throttled call still refused when its retries run out.
 func (c *Client) CheckRepository(ctx context.Context, id, branch string, migrate bool) (*CheckAnswer, error) {
 	p, err := ObjectPath(repositoriesPath, id, "check")
 	if err != nil {
 		return nil, err
 	}
-	var answer CheckAnswer
+	var raw json.RawMessage
 	body := map[string]string{"branch": branch, "migrate": fmt.Sprint(migrate)}
-	if err := c.Do(ctx, http.MethodPost, p, nil, body, &answer); err != nil {
-		return nil, err
+	err = c.Do(ctx, http.MethodPost, p, nil, body, &raw)
+	var apiErr *Error
+	switch {
+	case err == nil:
+		return checkAnswerOf(http.StatusOK, raw), nil
+	case errors.As(err, &apiErr) && readableCheckRefusal(apiErr.StatusCode):
+		return &CheckAnswer{Status: apiErr.StatusCode, Code: apiErr.Code, Words: apiErr.words()}, nil
 	}
-	return &answer, nil
+	return nil, err
+}
+
+// readableCheckRefusal is a 4xx a check answers about the repository.
+func readableCheckRefusal(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests:
+		return false
+	}
+	return status >= 400 && status < 500
+}
+
+// checkAnswerOf reads a 2xx answer: its code, and any words beside it in
+// DRF's shapes (detail, non_field_errors, a field's list of messages; an
+// older CLI showed non_field_errors[0]). Other members are not words.
+func checkAnswerOf(status int, raw json.RawMessage) *CheckAnswer {
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &members) // a non-object answer has no words
+	words := map[string]json.RawMessage{}
+	for key, value := range members {
+		var list []string
+		if key == "detail" || key == "code" || json.Unmarshal(value, &list) == nil {
+			words[key] = value
+		}
+	}
+	var parsed Error
+	data, _ := json.Marshal(words)
+	parsed.parseBody(data)
+	return &CheckAnswer{Status: status, Code: parsed.Code, Words: parsed.words()}
 }
 
 // VerifyOptions are the settings of a verification ("Test access").
@@ -42,10 +100,13 @@ type VerifyOptions struct {
 	// SkipPushCheck stops after the clone check: for a repository whose
 	// deploy key is read-only since it was set up.
 	SkipPushCheck bool
-	// PollInterval is the wait between reads of the state; 0 means from
-	// 250 ms, doubling up to 2 s (Divio's CLI polls every 2 s; checks often
-	// take about a second).
+	// PollInterval is the wait between reads of the state; 0 means
+	// DefaultPollInterval.
 	PollInterval time.Duration
+	// StaleGrace is how long after a check an INVALID (or, without the
+	// push check, a CLONED) read is not trusted unless CLONING was seen;
+	// 0 means DefaultStaleGrace.
+	StaleGrace time.Duration
 	// Progress, if set, is called after each read of the state.
 	Progress func(*Repository)
 }
@@ -55,7 +116,7 @@ type VerifyOptions struct {
 type VerificationError struct {
 	Stage   string // "clone" or "push"
 	Code    string // the API's code when it gives one (an extension), else ""
-	Message string // the API's message when it gives one, else ""
+	Message string // Divio's words when it gave any, else ""
 }
 
 func (e *VerificationError) Error() string {
@@ -63,68 +124,125 @@ func (e *VerificationError) Error() string {
 }
 
 // VerifyRepository runs Divio's verification as its CLI does: start the
-// check, poll the state until CLONED or INVALID, then check again to verify
-// push access (answer code "success"). It returns the repository as last
-// read; ctx bounds the whole sequence.
+// check (its answer is not judged), poll the state until CLONED or INVALID,
+// then check again to verify push access (code "success"). Unlike the CLI
+// it does not trust a first INVALID that may predate the check, and polls
+// on while the push check answers "waiting". It returns the repository as
+// last read; ctx bounds the whole sequence.
 func (c *Client) VerifyRepository(ctx context.Context, id string, opts VerifyOptions) (*Repository, error) {
-	if _, err := c.CheckRepository(ctx, id, opts.Branch, opts.Migrate); err != nil {
-		return nil, err
+	v := &verification{client: c, id: id, opts: opts}
+	if v.opts.PollInterval <= 0 {
+		v.opts.PollInterval = DefaultPollInterval
 	}
-	repo, err := c.waitForClone(ctx, id, opts)
-	if err != nil {
-		return repo, err
+	if v.opts.StaleGrace <= 0 {
+		v.opts.StaleGrace = DefaultStaleGrace
 	}
-	if repo.StateName() != RepositoryCloned {
-		return repo, cloneFailure(repo)
-	}
-	if opts.SkipPushCheck {
-		return repo, nil
-	}
-	answer, err := c.CheckRepository(ctx, id, opts.Branch, opts.Migrate)
-	var apiErr *Error
-	switch {
-	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500:
-		return repo, &VerificationError{Stage: "push", Code: apiErr.Code, Message: apiErr.Message()}
-	case err != nil:
-		return repo, err
-	case answer.Code != CheckSuccess:
-		return repo, &VerificationError{Stage: "push", Message: fmt.Sprintf("the push check answered %q, not %q", answer.Code, CheckSuccess)}
-	}
-	return repo, nil
+	return v.run(ctx)
 }
 
-// waitForClone polls the repository until its clone check has finished.
-func (c *Client) waitForClone(ctx context.Context, id string, opts VerifyOptions) (*Repository, error) {
-	interval, grow := opts.PollInterval, false
-	if interval <= 0 {
-		interval, grow = 250*time.Millisecond, true
+// verification is one run of VerifyRepository.
+type verification struct {
+	client  *Client
+	id      string
+	opts    VerifyOptions
+	started time.Time    // when the last clone check was asked for
+	first   *CheckAnswer // the answer that started it
+	running bool         // a CLONING was read since, or the server said "waiting"
+}
+
+func (v *verification) run(ctx context.Context) (*Repository, error) {
+	if err := v.startCheck(ctx); err != nil {
+		return nil, err
 	}
 	for {
-		repo, err := c.GetRepository(ctx, id)
+		repo, err := v.waitForResult(ctx)
+		if err != nil || v.opts.SkipPushCheck {
+			return repo, err
+		}
+		answer, err := v.client.CheckRepository(ctx, v.id, v.opts.Branch, v.opts.Migrate)
+		switch {
+		case err != nil:
+			return repo, err
+		case answer.Code == CheckSuccess && !answer.refused():
+			return repo, nil
+		case answer.Code == CheckWaiting && !answer.refused():
+			// The CLONED read was older than a clone check still running.
+			v.running = true
+			if err := sleep(ctx, v.opts.PollInterval); err != nil {
+				return repo, err
+			}
+			continue
+		}
+		return repo, &VerificationError{Stage: "push", Code: answer.Code, Message: pushWords(answer)}
+	}
+}
+
+// startCheck asks for a clone check; its answer is kept for its words.
+func (v *verification) startCheck(ctx context.Context) error {
+	v.started = time.Now()
+	answer, err := v.client.CheckRepository(ctx, v.id, v.opts.Branch, v.opts.Migrate)
+	v.first = answer
+	return err
+}
+
+// waitForResult polls the state until the clone check has a result to
+// trust: CLONED (a failure is a *VerificationError).
+func (v *verification) waitForResult(ctx context.Context) (*Repository, error) {
+	for {
+		repo, err := v.client.GetRepository(ctx, v.id)
 		if err != nil {
 			return nil, err
 		}
-		if opts.Progress != nil {
-			opts.Progress(repo)
+		if v.opts.Progress != nil {
+			v.opts.Progress(repo)
 		}
-		if s := repo.StateName(); s == RepositoryCloned || s == RepositoryInvalid {
+		trusted := v.running || time.Since(v.started) >= v.opts.StaleGrace
+		switch state := repo.StateName(); {
+		case state == RepositoryCloning:
+			v.running = true
+		case state == RepositoryCloned && (trusted || !v.opts.SkipPushCheck):
 			return repo, nil
+		case state == RepositoryInvalid && trusted:
+			return repo, v.cloneFailure(repo)
+		case state == "" && trusted && v.first.refused():
+			// Never checked, and the check was refused: nothing runs.
+			return repo, &VerificationError{Stage: "clone", Code: v.first.Code, Message: v.first.Words}
 		}
-		select {
-		case <-ctx.Done():
-			return repo, ctx.Err()
-		case <-time.After(interval):
-		}
-		if grow {
-			interval = min(interval*2, 2*time.Second)
+		if err := sleep(ctx, v.opts.PollInterval); err != nil {
+			return repo, err
 		}
 	}
 }
 
-func cloneFailure(repo *Repository) *VerificationError {
-	failure := &VerificationError{Stage: "clone"}
+// cloneFailure is why the clone check failed: the repository's error (an
+// extension), else the words the check call answered.
+func (v *verification) cloneFailure(repo *Repository) *VerificationError {
+	failure := &VerificationError{Stage: "clone", Message: v.first.Words}
+	if v.first.refused() {
+		failure.Code = v.first.Code
+	}
 	if repo.Error != nil {
 		failure.Code, failure.Message = repo.Error.Code, repo.Error.Message
 	}
 	return failure
+}
+
+// pushWords is what a refused push check said, or what it answered.
+func pushWords(answer *CheckAnswer) string {
+	if answer.Words != "" {
+		return answer.Words
+	}
+	return fmt.Sprintf("the push check answered %d with code %q, not %q", answer.Status, answer.Code, CheckSuccess)
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -39,28 +39,38 @@ func (m *ApplicationModel) createRequest() divioapi.CreateApplicationRequest {
 	}
 }
 
-// fromAPI copies the application into the model. Divio's public API is
-// only known to answer uuid, slug, name, organisation and repository; the
-// rest is kept from the model (the plan or prior state) unless the answer
-// carries it.
+// fromAPI copies the application into the model. Divio's CLI reads only
+// uuid from a create's answer and slug, organisation and repository from a
+// GET: whatever the answer lacks is kept from the model (the plan or the
+// prior state), so that a sparse answer is never an inconsistent result.
 func (m *ApplicationModel) fromAPI(app *divioapi.Application) {
-	m.ID = types.StringValue(app.UUID)
-	m.Name = types.StringValue(app.Name)
-	m.Slug = types.StringValue(app.Slug)
-	m.Organisation = types.StringValue(app.Organisation)
-	m.Repository = types.StringPointerValue(app.Repository)
+	for _, f := range []struct {
+		field *types.String
+		value string
+	}{{&m.ID, app.UUID}, {&m.Name, app.Name}, {&m.Slug, app.Slug}, {&m.Organisation, app.Organisation}} {
+		if f.value != "" {
+			*f.field = types.StringValue(f.value)
+		}
+	}
+	if app.RepositoryAnswered {
+		m.Repository = types.StringPointerValue(app.Repository)
+	}
 	for _, f := range []struct {
 		field *types.String
 		value *string
 	}{{&m.PlanGroup, app.PlanGroup}, {&m.Region, app.Region}, {&m.AppTemplate, app.AppTemplate}, {&m.Branch, app.Branch}} {
 		if f.value != nil {
 			*f.field = types.StringValue(*f.value)
-		} else if f.field.IsUnknown() {
-			*f.field = types.StringNull()
 		}
 	}
-	if app.Repository == nil {
+	if m.Repository.IsNull() {
 		m.Branch = types.StringNull()
+	}
+	// What neither the answer nor the plan gave is null: never unknown after apply.
+	for _, v := range []*types.String{&m.Repository, &m.PlanGroup, &m.Region, &m.AppTemplate, &m.Branch} {
+		if v.IsUnknown() {
+			*v = types.StringNull()
+		}
 	}
 	if m.DeletionProtection.IsNull() || m.DeletionProtection.IsUnknown() {
 		m.DeletionProtection = types.BoolValue(true)

@@ -220,6 +220,10 @@ func (r *ApplicationResource) Create(ctx context.Context, req resource.CreateReq
 	if app == nil {
 		return
 	}
+	if app.UUID == "" {
+		diagnostics.AnswerLacks(&resp.Diagnostics, "application", "uuid", "by its slug "+plan.Slug.ValueString()+" in the Control Panel")
+		return
+	}
 	plan.fromAPI(app)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
@@ -293,6 +297,10 @@ func (r *ApplicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	var state ApplicationModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.DeletionProtection.ValueBool() {
+		diagnostics.DeletionProtectedOnDestroy(&resp.Diagnostics, state.Slug.ValueString())
 		return
 	}
 	if err := r.client.DeleteApplication(ctx, state.ID.ValueString()); err != nil && !divioapi.IsNotFound(err) {

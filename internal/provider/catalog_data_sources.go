@@ -7,7 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
@@ -15,14 +15,14 @@ import (
 )
 
 // The catalogue data sources look an object up by name in one of Divio's
-// public lists (organisations, plan groups, regions), so that nobody pastes
-// UUIDs. They share one shape: name in, id (and a few fields) out.
+// public lists (organisations, regions), so that nobody pastes UUIDs. They
+// share one shape: name in, id out. Plan groups, listed per organisation,
+// have their own (plan_group_data_source.go) over the same findByName.
 
 // namedObject is an object of a catalogue, by name.
 type namedObject struct {
-	ID      string
-	Name    string
-	Regions []string // plan groups only
+	ID   string
+	Name string
 }
 
 // catalogDataSource is a data source over one catalogue.
@@ -31,15 +31,13 @@ type catalogDataSource struct {
 	typeName    string // suffix of the type name, e.g. "organisation"
 	what        string // for messages, e.g. "organisation"
 	description string
-	regions     bool // whether the result has regions (plan groups)
 	list        func(ctx context.Context, c *divioapi.Client) ([]namedObject, error)
 }
 
 // catalogModel is the configuration and result of a catalogue data source.
 type catalogModel struct {
-	ID      types.String `tfsdk:"id"`
-	Name    types.String `tfsdk:"name"`
-	Regions types.List   `tfsdk:"regions"`
+	ID   types.String `tfsdk:"id"`
+	Name types.String `tfsdk:"name"`
 }
 
 func NewOrganisationDataSource() datasource.DataSource {
@@ -55,24 +53,11 @@ func NewOrganisationDataSource() datasource.DataSource {
 		}}
 }
 
-func NewPlanGroupDataSource() datasource.DataSource {
-	return &catalogDataSource{typeName: "plan_group", what: "plan group", regions: true,
-		description: "Looks up an application plan group by name (public API: `GET /billing/v3/application-plan-groups/`), with the regions it offers. Works against api.divio.com; no extension. No match is an error that lists the names you can see.",
-		list: func(ctx context.Context, c *divioapi.Client) ([]namedObject, error) {
-			groups, err := c.ListPlanGroups(ctx)
-			objects := make([]namedObject, 0, len(groups))
-			for _, g := range groups {
-				objects = append(objects, namedObject{ID: g.UUID, Name: g.Name, Regions: g.Regions})
-			}
-			return objects, err
-		}}
-}
-
 func NewRegionDataSource() datasource.DataSource {
 	return &catalogDataSource{typeName: "region", what: "region",
 		description: "Looks up a region by name (public API: `GET /apps/v3/regions/`). Works against api.divio.com; no extension. No match is an error that lists the names you can see.",
 		list: func(ctx context.Context, c *divioapi.Client) ([]namedObject, error) {
-			regions, err := c.ListRegions(ctx)
+			regions, err := c.ListRegions(ctx) // unfiltered, as `divio regions list`
 			objects := make([]namedObject, 0, len(regions))
 			for _, r := range regions {
 				objects = append(objects, namedObject{ID: r.UUID, Name: r.Name})
@@ -91,10 +76,6 @@ func (d *catalogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{MarkdownDescription: "Name of the " + d.what + " (exact; case-insensitive if no exact match).", Required: true},
 			"id":   schema.StringAttribute{MarkdownDescription: "UUID of the " + d.what + ".", Computed: true},
-			"regions": schema.ListAttribute{
-				MarkdownDescription: "`divio_plan_group` only: UUIDs of the regions the plan group offers (a `divio_application`'s `region` must be one of them). Always null for `divio_organisation` and `divio_region`.",
-				Computed:            true, ElementType: types.StringType,
-			},
 		},
 	}
 }
@@ -114,20 +95,22 @@ func (d *catalogDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not list the "+d.what+"s", err, nil)
 		return
 	}
-	found, names := findByName(objects, data.Name.ValueString())
+	found := lookUpByName(objects, data.Name.ValueString(), d.what, &resp.Diagnostics)
 	if found == nil {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "No such "+d.what,
-			fmt.Sprintf("No %s is named %q. Those you can see: %s.", d.what, data.Name.ValueString(), names))
 		return
 	}
 	data.ID, data.Name = types.StringValue(found.ID), types.StringValue(found.Name)
-	data.Regions = types.ListNull(types.StringType)
-	if d.regions {
-		regions, diags := types.ListValueFrom(ctx, types.StringType, found.Regions)
-		resp.Diagnostics.Append(diags...)
-		data.Regions = regions
-	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
+}
+
+// lookUpByName is findByName with the error on the name attribute when
+// nothing matches.
+func lookUpByName(objects []namedObject, name, what string, diags *diag.Diagnostics) *namedObject {
+	found, names := findByName(objects, name)
+	if found == nil {
+		diagnostics.NoSuchName(diags, what, name, names)
+	}
+	return found
 }
 
 // findByName finds the object named name: exactly, else the only one

@@ -21,7 +21,8 @@ data "divio_organisation" "acme" {
 }
 
 data "divio_plan_group" "free" {
-  name = "Free"
+  organisation = data.divio_organisation.acme.id
+  name         = "Free"
 }
 
 data "divio_region" "eu" {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 )
 
@@ -52,4 +53,19 @@ func (m replaceUnlessImported) PlanModifyInt64(ctx context.Context, req planmodi
 
 func (m replaceUnlessImported) PlanModifyMap(ctx context.Context, req planmodifier.MapRequest, resp *planmodifier.MapResponse) {
 	resp.RequiresReplace = m.requiresReplace(ctx, req.Plan, req.State, req.StateValue, req.PlanValue, req.Private)
+}
+
+// replaceUnlessUnreadAfterImport replaces the resource when the attribute
+// changes, except where an import could not read it: a server that answers
+// only what Divio's CLI reads (a repository's GET has no url or
+// organisation) leaves it null, and the first apply adopts the configured
+// value. A value that was read is never adopted: changing it replaces.
+func replaceUnlessUnreadAfterImport(same func(state, plan string) bool) planmodifier.String {
+	return stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+		if req.StateValue.IsNull() && wasImported(ctx, req.Private) {
+			return
+		}
+		resp.RequiresReplace = !same(req.StateValue.ValueString(), req.PlanValue.ValueString())
+	}, "A change replaces the resource, except that the first apply after an import adopts a value the import could not read.",
+		"A change replaces the resource, except that the first apply after an import adopts a value the import could not read.")
 }

@@ -57,13 +57,15 @@ func (m *RepositoryModel) createRequest(password string) divioapi.CreateReposito
 }
 
 // fromAPI copies what the API answered into the model, keeping from prior
-// (the plan or state it replaces) what the answer lacks: Divio's public API
-// is only known to answer uuid and auth_info on creation, and state and dsn
-// on reads. A URL Divio spells differently but that names the same remote
-// keeps the user's spelling.
+// (the plan or state it replaces) what the answer lacks: Divio's CLI reads
+// only uuid and auth_info from a create's answer, and state and dsn from a
+// GET. A URL Divio spells differently but that names the same remote keeps
+// the user's spelling.
 func (m *RepositoryModel) fromAPI(repo *divioapi.Repository, prior *RepositoryModel) {
 	*m = *prior
-	m.ID = types.StringValue(repo.UUID)
+	if repo.UUID != "" {
+		m.ID = types.StringValue(repo.UUID)
+	}
 	if repo.Organisation != "" {
 		m.Organisation = types.StringValue(repo.Organisation)
 	}

@@ -68,9 +68,9 @@ func (r *RepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				PlanModifiers:       keep,
 			},
 			"organisation": schema.StringAttribute{
-				MarkdownDescription: "UUID of the organisation the repository belongs to, e.g. `data.divio_organisation.acme.id`. Required; a malformed UUID is refused at plan time. Changing it replaces the repository. Public API.",
+				MarkdownDescription: "UUID of the organisation the repository belongs to, e.g. `data.divio_organisation.acme.id`. Required; a malformed UUID is refused at plan time. Changing it replaces the repository. Where the server does not answer it back (Divio's CLI does not read it), the first apply after an import records the configured value without any API call. Public API.",
 				Required:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.String{replaceUnlessUnreadAfterImport(func(state, plan string) bool { return state == plan })},
 				Validators:          []validator.String{validators.UUID()},
 			},
 			"url": schema.StringAttribute{
@@ -79,10 +79,11 @@ func (r *RepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest,
 					"anything else (`Invalid repository URL`), HTTPS for github.com, gitlab.com and bitbucket.org (which " +
 					"allow password authentication), an HTTPS URL without the `https` block and an SSH URL with it. " +
 					"Spellings of the same remote are equivalent (no replacement); another remote replaces the repository. " +
-					"Public API.",
+					"Where the server does not answer it back (Divio's CLI does not read it), the first apply after an import " +
+					"records the configured value without any API call. Public API.",
 				Required:      true,
 				Validators:    []validator.String{validators.GitURL()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(differentRemote, "Another remote replaces the repository.", "Another remote replaces the repository.")},
+				PlanModifiers: []planmodifier.String{replaceUnlessUnreadAfterImport(giturl.Equivalent)},
 			},
 			"key_type": schema.StringAttribute{
 				MarkdownDescription: "Algorithm of the deploy key Divio issues for an SSH URL: `ED25519`, " +
@@ -147,11 +148,6 @@ func (r *RepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			},
 		},
 	}
-}
-
-// differentRemote replaces the repository when the URL names another remote.
-func differentRemote(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !giturl.Equivalent(req.StateValue.ValueString(), req.PlanValue.ValueString())
 }
 
 func (r *RepositoryResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
@@ -224,6 +220,10 @@ func (r *RepositoryResource) Create(ctx context.Context, req resource.CreateRequ
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not create the repository", err, repositoryFields)
 		return
 	}
+	if repo.UUID == "" {
+		diagnostics.AnswerLacks(&resp.Diagnostics, "repository", "uuid", "in the Control Panel (the organisation's repositories)")
+		return
+	}
 	var state RepositoryModel
 	state.fromAPI(repo, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -260,7 +260,7 @@ func (r *RepositoryResource) Update(ctx context.Context, req resource.UpdateRequ
 	if wasImported(ctx, req.Private) {
 		clearImported(ctx, resp.Private, &resp.Diagnostics)
 	}
-	state.URL = plan.URL
+	state.URL, state.Organisation = plan.URL, plan.Organisation
 	if state.HTTPS != nil && plan.HTTPS != nil {
 		state.HTTPS.PasswordWOVersion = plan.HTTPS.PasswordWOVersion
 		state.HTTPS.PasswordWO = types.StringNull()

@@ -39,9 +39,10 @@ func (m *RepositoryVerificationModel) verifyOptions() divioapi.VerifyOptions {
 // fromAPI records the repository's state. After an import (nothing but the
 // repository known) it fills the settings from what the API says, or from
 // the defaults: the first apply adopts the configured ones.
+// The repository's UUID comes from the model: Divio's CLI reads only state
+// and dsn from a repository's GET.
 func (m *RepositoryVerificationModel) fromAPI(repo *divioapi.Repository) {
-	m.ID = types.StringValue(repo.UUID)
-	m.Repository = types.StringValue(repo.UUID)
+	m.ID = m.Repository
 	m.State = types.StringValue(repo.StateName())
 	if m.Branch.IsNull() || m.Branch.IsUnknown() {
 		m.Branch = types.StringValue("main")
@@ -50,7 +51,7 @@ func (m *RepositoryVerificationModel) fromAPI(repo *divioapi.Repository) {
 		}
 	}
 	if m.Migrate.IsNull() || m.Migrate.IsUnknown() {
-		m.Migrate = types.BoolValue(false)
+		m.Migrate = types.BoolValue(true)
 	}
 	if m.PushCheck.IsNull() || m.PushCheck.IsUnknown() {
 		m.PushCheck = types.BoolValue(true)

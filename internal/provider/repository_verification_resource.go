@@ -49,9 +49,14 @@ func (r *RepositoryVerificationResource) Metadata(_ context.Context, req resourc
 func (r *RepositoryVerificationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	adopt := []planmodifier.String{replaceUnlessImported{}}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Verifies a `divio_repository` as the Control Panel's **Test access** does, " +
-			"with Divio's public API: `POST .../check/ {branch, migrate}`, polling until the repository is `CLONED` " +
-			"or `INVALID`, then a second check that verifies push access. Create waits for the result; a failure is " +
+		MarkdownDescription: "Verifies a `divio_repository` as the Control Panel's **Test access** and Divio's CLI " +
+			"do, with Divio's public API: `POST .../check/ {branch, migrate}` (a 4xx answer is read, not an error), " +
+			"reading the repository every 2 s (the CLI's cadence) until it is `CLONED` or `INVALID`, then a second " +
+			"check that verifies push access (`code` `success`; `waiting` means a check is still running, and the " +
+			"state is read again). A repository an earlier check left `INVALID` is checked again: an `INVALID` read " +
+			"in the first 8 s after the check may predate it and is trusted only once `CLONING` was seen or the 8 s " +
+			"have passed. Throttled calls (429/503 with `Retry-After`) are repeated within the timeout. Create waits " +
+			"for the result; a failure is " +
 			"an error on the attribute at fault (`Repository verification failed`) and nothing is saved, so the next " +
 			"apply verifies again. Give an application `repository = " +
 			"divio_repository_verification.<name>.repository`, so that it is created after the verification. When a " +
@@ -78,14 +83,14 @@ func (r *RepositoryVerificationResource) Schema(ctx context.Context, _ resource.
 				Validators:          []validator.String{validators.BranchName()},
 			},
 			"migrate": schema.BoolAttribute{
-				MarkdownDescription: "`false` (default) for a new application, whose branch may hold only " +
-					"`LICENSE`, `README` or `README.rst`; `true` when an existing application's code moves to the " +
-					"repository (push your branches there first). Changing it replaces the verification, i.e. verifies " +
-					"again. Divio does not answer it back, so after an import the first apply records the configured value " +
-					"without any API call. Public API.",
+				MarkdownDescription: "The check's `migrate` flag. Default `true`, what Divio's CLI sends at every call, " +
+					"new applications included (it never sends `false`). Nothing public says what Divio does with `false`; " +
+					"the reference control plane then applies the new-application rule (the branch may hold only a readme " +
+					"and a licence). Changing it replaces the verification, i.e. verifies again. Divio does not answer it " +
+					"back, so after an import the first apply records the configured value without any API call. Public API.",
 				Optional:      true,
 				Computed:      true,
-				Default:       booldefault.StaticBool(false),
+				Default:       booldefault.StaticBool(true),
 				PlanModifiers: []planmodifier.Bool{replaceUnlessImported{}},
 			},
 			"push_check": schema.BoolAttribute{

@@ -1,5 +1,10 @@
+data "divio_organisation" "acme" {
+  name = "Acme"
+}
+
 data "divio_plan_group" "web" {
-  name = "Free"
+  organisation = data.divio_organisation.acme.id
+  name         = "Free"
 }
 
 output "regions_offered" {

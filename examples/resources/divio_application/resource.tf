@@ -3,7 +3,8 @@ data "divio_organisation" "acme" {
 }
 
 data "divio_plan_group" "web" {
-  name = "Free"
+  organisation = data.divio_organisation.acme.id
+  name         = "Free"
 }
 
 data "divio_region" "eu" {

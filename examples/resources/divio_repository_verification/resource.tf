@@ -1,7 +1,6 @@
 resource "divio_repository_verification" "site" {
   repository = divio_repository.site.id
-  branch     = "main"
-  migrate    = false # a new application: main holds only LICENSE, README or README.rst
+  branch     = "main" # must exist at the remote
 
   # Verify again when the deploy key on the Git host is replaced.
   triggers = {
