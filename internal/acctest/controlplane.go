@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +59,15 @@ type Options struct {
 	// PublicOnly serves only Divio's public API, as api.divio.com does:
 	// every extension answers 404 and Idempotency-Key is ignored.
 	PublicOnly bool
+	// Strict implies PublicOnly and answers only the fields Divio's CLI
+	// reads, with its defaults: pages of 2, stale repository reads for 3 s
+	// after a check call, 10% of requests throttled (429, Retry-After: 1),
+	// and a 400 from a check that restarts an INVALID repository's check
+	// (see controlplane.Config.Strict).
+	Strict bool
+	// StrictThrottle overrides the strict mode's share of throttled
+	// requests (negative: none), as controlplane.Config.StrictThrottle.
+	StrictThrottle float64
 	// Faults injects failures into a share of API requests.
 	Faults *controlplane.Faults
 	// SyncWorkers is how many pulls run at once; 0 means the default.
@@ -69,13 +79,15 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 	t.Helper()
 	requests, faults := &RequestLog{}, &Faults{}
 	cfg := controlplane.Config{
-		DBPath:        filepath.Join(t.TempDir(), "control-plane.db"),
-		EncryptionKey: randomBytes(t, 32),
-		Dev:           true,
-		Middleware:    []func(http.Handler) http.Handler{requests.Middleware, faults.Middleware},
-		PublicOnly:    opts.PublicOnly,
-		Faults:        opts.Faults,
-		SyncWorkers:   opts.SyncWorkers,
+		DBPath:         filepath.Join(t.TempDir(), "control-plane.db"),
+		EncryptionKey:  randomBytes(t, 32),
+		Dev:            true,
+		Middleware:     []func(http.Handler) http.Handler{requests.Middleware, faults.Middleware},
+		PublicOnly:     opts.PublicOnly,
+		Strict:         opts.Strict,
+		StrictThrottle: opts.StrictThrottle,
+		Faults:         opts.Faults,
+		SyncWorkers:    opts.SyncWorkers,
 	}
 	if opts.RootCAs != nil {
 		// The real checker, as in dev mode, trusting only these CAs.
@@ -216,22 +228,54 @@ type Faults struct {
 }
 
 type fault struct {
-	request string // "METHOD /path/"
-	status  int
-	body    string
+	request    string // "METHOD /path/"
+	status     int
+	body       string
+	retryAfter int // seconds in Retry-After; 0: no header
 }
 
 // FailNext answers the next request "METHOD /path/" with status and a JSON body.
 func (f *Faults) FailNext(request string, status int, body string) {
+	f.add(fault{request: request, status: status, body: body})
+}
+
+// ThrottleNext answers the next request "METHOD /path/" 429 with
+// "Retry-After: <retryAfterSeconds>" and DRF's body, without running it
+// (as DRF throttles before the view).
+func (f *Faults) ThrottleNext(request string, retryAfterSeconds int) {
+	retryAfterSeconds = max(retryAfterSeconds, 1)
+	unit := "seconds"
+	if retryAfterSeconds == 1 {
+		unit = "second"
+	}
+	f.add(fault{request: request, status: http.StatusTooManyRequests, retryAfter: retryAfterSeconds,
+		body: fmt.Sprintf(`{"detail": "Request was throttled. Expected available in %d %s."}`, retryAfterSeconds, unit)})
+}
+
+// ThrottleEach throttles each of the next n requests "METHOD /path/" once,
+// as ThrottleNext with Retry-After: 1: their attempts alternate, throttled
+// then served, so that every one of n requests in a row (both check calls
+// of a verification, say) meets a 429 first.
+func (f *Faults) ThrottleEach(request string, n int) {
+	for range n {
+		f.ThrottleNext(request, 1)
+		f.add(fault{request: request}) // served: status 0
+	}
+}
+
+func (f *Faults) add(fault fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.pending = append(f.pending, fault{request: request, status: status, body: body})
+	f.pending = append(f.pending, fault)
 }
 
 // Middleware serves the faults.
 func (f *Faults) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if fault, ok := f.take(r.Method + " " + r.URL.Path); ok {
+		if fault, ok := f.take(r.Method + " " + r.URL.Path); ok && fault.status != 0 {
+			if fault.retryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(fault.retryAfter))
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(fault.status)
 			_, _ = w.Write([]byte(fault.body))

@@ -369,3 +369,80 @@ func TestPublicAnswersCarryWhatTheClientReliesOn(t *testing.T) {
 		requireSome[divioapi.Environment](t, item, "uuid", "slug", "branch")
 	}
 }
+
+// strictAnswer is what the control plane's strict mode answers to one
+// request of the provider: the fields Divio's CLI reads (divio-api-notes.md,
+// "What the CLI reads"), no more. The compatibility guide's table lists the
+// same requests, with divio-cli's file and line for each field.
+func strictAnswer[T any](t *testing.T, a answer, keys ...string) {
+	t.Helper()
+	requireSome[T](t, a, keys...)
+	requireOnly(t, a, keys...)
+}
+
+// Against the strict mode every answer the provider's client decodes on
+// Divio's public API carries exactly what Divio's CLI reads, and the
+// client's calls (lists of two per page, a verification through stale
+// reads and a 400 check) succeed on them. The acceptance test
+// TestAccCoreFlow_strict runs the provider itself against the same mode:
+// together they show that the provider needs nothing more.
+func TestStrictAnswersCarryOnlyWhatTheCLIReads(t *testing.T) {
+	ctx := context.Background()
+	cp := acctest.StartControlPlaneWith(t, acctest.Options{Strict: true, StrictThrottle: -1})
+	host := acctest.StartGitHost(t)
+	rec, client := newClient(t, cp)
+	org := cp.OrgID(acctest.OrgName)
+
+	for _, item := range results(t, rec.fetch(t, func() error { _, err := client.ListOrganisations(ctx); return err })) {
+		requireOnly(t, item, "uuid", "name", "created_at")
+		requireSome[divioapi.Organisation](t, item, "uuid", "name")
+	}
+	var groups []divioapi.PlanGroup
+	for _, item := range results(t, rec.fetch(t, func() (err error) { groups, err = client.ListPlanGroups(ctx, org); return err })) {
+		strictAnswer[divioapi.PlanGroup](t, item, "uuid", "name")
+	}
+	strictAnswer[divioapi.PlanGroup](t, rec.fetch(t, func() error { _, err := client.GetPlanGroup(ctx, groups[0].UUID); return err }), "uuid", "name", "regions")
+	for _, item := range results(t, rec.fetch(t, func() error { _, err := client.ListRegions(ctx); return err })) {
+		strictAnswer[divioapi.Region](t, item, "uuid", "name")
+	}
+
+	site := acctest.NewRepo(t, host, "site", readme)
+	var created *divioapi.Repository
+	a := rec.fetch(t, func() (err error) {
+		created, err = client.CreateRepository(ctx, divioapi.CreateRepositoryRequest{Organisation: org, URL: site.SSHURL(), KeyType: "ED25519"})
+		return err
+	})
+	strictAnswer[divioapi.Repository](t, a, "uuid", "auth_info")
+	if err := host.AuthorizeKey(*created.AuthInfo, githost.ReadWrite); err != nil {
+		t.Fatal(err)
+	}
+	a = rec.fetch(t, func() error { _, err := client.CheckRepository(ctx, created.UUID, "main", true); return err })
+	strictAnswer[divioapi.CheckAnswer](t, a, "code")
+	verifyCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := client.VerifyRepository(verifyCtx, created.UUID, divioapi.VerifyOptions{Branch: "main", Migrate: true}); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	a = rec.fetch(t, func() error { _, err := client.GetRepository(ctx, created.UUID); return err })
+	strictAnswer[divioapi.Repository](t, a, "state", "dsn", "auth_info")
+
+	var app *divioapi.Application
+	a = rec.fetch(t, func() (err error) {
+		repository, branch := created.UUID, "main"
+		app, err = client.CreateApplication(ctx, divioapi.CreateApplicationRequest{
+			Name: "Contract", Slug: "contract", Organisation: org, PlanGroup: groups[0].UUID, Region: cp.RegionID(),
+			Repository: &repository, Branch: &branch,
+		})
+		return err
+	})
+	strictAnswer[divioapi.Application](t, a, "uuid")
+	appFields := []string{"uuid", "slug", "name", "organisation", "repository"}
+	strictAnswer[divioapi.Application](t, rec.fetch(t, func() error { _, err := client.GetApplication(ctx, app.UUID); return err }), appFields...)
+	a = rec.fetch(t, func() error {
+		_, err := client.ListApplications(ctx, divioapi.ApplicationFilter{Slug: "contract"})
+		return err
+	})
+	for _, item := range results(t, a) {
+		strictAnswer[divioapi.Application](t, item, appFields...)
+	}
+}

@@ -179,3 +179,19 @@ func requireSome[T any](t reporter, a answer, keys ...string) {
 		}
 	}
 }
+
+// requireOnly checks that a, a JSON object, has no key but keys: what a
+// server that answers only what Divio's CLI reads may carry.
+func requireOnly(t reporter, a answer, keys ...string) {
+	t.Helper()
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(a.body, &obj); err != nil {
+		t.Errorf("%s is not a JSON object: %v", a.what, err)
+		return
+	}
+	for key := range obj {
+		if !slices.Contains(keys, key) {
+			t.Errorf("%s carries %q, beyond what Divio's CLI reads (%s)", a.what, key, strings.Join(keys, ", "))
+		}
+	}
+}

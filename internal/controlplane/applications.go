@@ -199,7 +199,7 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, user 
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.applicationView(app))
+	writeJSON(w, http.StatusCreated, s.createdApplicationAnswer(app))
 }
 
 // validateNewApplication checks a creation request field by field and

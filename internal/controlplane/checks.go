@@ -204,28 +204,16 @@ type checkRepositoryRequest struct {
 // {branch, migrate}, Divio's check state machine (see store.CheckRepository):
 // 202 {"code": "waiting"} while a clone check runs or when one starts;
 // when the push check is due it runs now: 200 {"code": "success"}, or 400
-// with the failure under non_field_errors and its code.
+// with the failure under non_field_errors (and, outside strict mode, its
+// code). Strict mode's twists are in strict.go.
 func (s *Server) checkRepository(w http.ResponseWriter, r *http.Request, user store.User) {
-	id, err := pathUUID(r)
+	id, branch, migrate, err := parseCheckRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	var request checkRepositoryRequest
-	if err := decodeJSON(r, &request); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	branch, migrate := defaultBranch, true
-	invalid := validationErrors{}
-	if request.Branch != nil {
-		branch = *request.Branch
-		validateBranch(branch, invalid)
-	}
-	if request.Migrate != nil {
-		migrate = parseBoolean("migrate", request.Migrate, invalid)
-	}
-	if err := invalid.orNil(); err != nil {
+	before, err := s.beforeCheck(r, user, id)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -234,14 +222,46 @@ func (s *Server) checkRepository(w http.ResponseWriter, r *http.Request, user st
 		s.writeError(w, r, err)
 		return
 	}
+	s.stale.remember(before, s.now(), s.strict.staleRead)
 	switch step {
 	case store.CheckCloneStarted:
 		s.checks.enqueue(repo.UUID)
+		if refusal, refused := s.restartRefusal(before); refused {
+			writeJSON(w, http.StatusBadRequest, refusal)
+			return
+		}
 		fallthrough
 	case store.CheckRunning:
 		writeJSON(w, http.StatusAccepted, checkAnswer{Code: checkWaiting})
 		return
 	}
+	s.pushCheck(w, r, repo)
+}
+
+// parseCheckRequest reads the repository's UUID and the check's branch
+// and migrate (defaults: main, true).
+func parseCheckRequest(r *http.Request) (id, branch string, migrate bool, err error) {
+	if id, err = pathUUID(r); err != nil {
+		return "", "", false, err
+	}
+	var request checkRepositoryRequest
+	if err := decodeJSON(r, &request); err != nil {
+		return "", "", false, err
+	}
+	branch, migrate = defaultBranch, true
+	invalid := validationErrors{}
+	if request.Branch != nil {
+		branch = *request.Branch
+		validateBranch(branch, invalid)
+	}
+	if request.Migrate != nil {
+		migrate = parseBoolean("migrate", request.Migrate, invalid)
+	}
+	return id, branch, migrate, invalid.orNil()
+}
+
+// pushCheck runs the push check that is due and answers its outcome.
+func (s *Server) pushCheck(w http.ResponseWriter, r *http.Request, repo store.Repository) {
 	outcome, stored := s.runPushCheck(r.Context(), repo)
 	switch {
 	case !stored:
@@ -253,7 +273,7 @@ func (s *Server) checkRepository(w http.ResponseWriter, r *http.Request, user st
 	case outcome.Success:
 		writeJSON(w, http.StatusOK, checkAnswer{Code: checkSuccess})
 	default:
-		writeJSON(w, http.StatusBadRequest, pushFailureView{NonFieldErrors: []string{outcome.Message}, Code: outcome.Code})
+		writeJSON(w, http.StatusBadRequest, s.pushFailureAnswer(outcome))
 	}
 }
 

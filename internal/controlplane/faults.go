@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -24,6 +25,10 @@ type Faults struct {
 
 	// Off turns every fault off at once (tests that want a clean read).
 	Off atomic.Bool
+
+	// throttleDetail is the detail of the 429 answers; "" is the default
+	// message, which names the fault as injected.
+	throttleDetail string
 }
 
 // active reports whether any fault is configured.
@@ -44,7 +49,7 @@ func (f *Faults) inject(next http.Handler) http.Handler {
 		roll := rand.Float64()
 		switch {
 		case roll < f.TooManyRequests:
-			f.refuse(w, http.StatusTooManyRequests, "Request was throttled (injected fault).")
+			f.refuse(w, http.StatusTooManyRequests, cmp.Or(f.throttleDetail, "Request was throttled (injected fault)."))
 		case roll < f.TooManyRequests+f.Unavailable:
 			f.refuse(w, http.StatusServiceUnavailable, "Service unavailable (injected fault).")
 		case roll < f.TooManyRequests+f.Unavailable+f.Dropped:

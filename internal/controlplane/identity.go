@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
@@ -18,13 +19,16 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, user store.User) {
 	writeJSON(w, http.StatusOK, userView{UUID: user.UUID, FirstName: user.FirstName, LastName: user.LastName, Email: user.Email})
 }
 
+// organisationView is an organisation: all public (divio organisations
+// list shows created_at, cli.py list_organisations).
 type organisationView struct {
-	UUID string `json:"uuid"`
-	Name string `json:"name"`
+	UUID      string `json:"uuid"`
+	Name      string `json:"name"`
+	CreatedAt string `json:"created_at"`
 }
 
 func newOrganisationView(o store.Organisation) organisationView {
-	return organisationView{UUID: o.UUID, Name: o.Name}
+	return organisationView{UUID: o.UUID, Name: o.Name, CreatedAt: o.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
 // listOrganisations serves GET /iam/v3/organisations/: the user's

@@ -22,11 +22,12 @@ type pageRequest struct {
 	size   int
 }
 
-// parsePageRequest reads ?page= and ?page_size=. Like DRF, a bad page is
-// 404 "Invalid page." while a bad page_size falls back to the default.
-func parsePageRequest(r *http.Request) (pageRequest, error) {
+// parsePageRequest reads ?page= and ?page_size=, pages holding at most
+// limit items. Like DRF, a bad page is 404 "Invalid page." while a bad
+// page_size falls back to the default.
+func parsePageRequest(r *http.Request, limit int) (pageRequest, error) {
 	query := r.URL.Query()
-	p := pageRequest{number: 1, size: defaultPageSize}
+	p := pageRequest{number: 1, size: min(defaultPageSize, limit)}
 	if value := query.Get("page"); value != "" {
 		number, err := strconv.Atoi(value)
 		if err != nil || number < 1 || number > maxPageNumber {
@@ -35,7 +36,7 @@ func parsePageRequest(r *http.Request) (pageRequest, error) {
 		p.number = number
 	}
 	if size, err := strconv.Atoi(query.Get("page_size")); err == nil && size > 0 {
-		p.size = min(size, maxPageSize)
+		p.size = min(size, limit)
 	}
 	return p, nil
 }
@@ -60,7 +61,7 @@ type pageResponse[V any] struct {
 // store, view turns each item into its JSON object.
 func serveList[T, V any](s *Server, w http.ResponseWriter, r *http.Request,
 	load func(store.Page) ([]T, int, error), view func(T) V) {
-	page, err := parsePageRequest(r)
+	page, err := parsePageRequest(r, s.pageLimit())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

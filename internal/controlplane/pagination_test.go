@@ -114,7 +114,7 @@ func TestParsePageRequest(t *testing.T) {
 		"page_size=big&page=2": {number: 2, size: 20},
 	}
 	for query, want := range cases {
-		got, err := parsePageRequest(httptest.NewRequest(http.MethodGet, "/x/?"+query, nil))
+		got, err := parsePageRequest(httptest.NewRequest(http.MethodGet, "/x/?"+query, nil), maxPageSize)
 		if err != nil || got != want {
 			t.Errorf("%q: got %+v, %v; want %+v", query, got, err, want)
 		}

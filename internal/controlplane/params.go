@@ -58,5 +58,30 @@ func (f *queryFilters) uuid(name string) string {
 	return canonical
 }
 
+// uuids returns every value of a repeated filter (?uuid=a&uuid=b, as
+// python-requests sends a list) in canonical form; none means no filter.
+func (f *queryFilters) uuids(name string) []string {
+	var canonical []string
+	for _, value := range f.values[name] {
+		if value == "" {
+			continue // as uuid: an empty value filters nothing
+		}
+		id, ok := parseUUID(value)
+		if !ok {
+			f.errs.add(name, invalidUUIDMessage(value))
+			continue
+		}
+		canonical = append(canonical, id)
+	}
+	return canonical
+}
+
+// required records that a filter is missing (or empty) when it is.
+func (f *queryFilters) required(name string) {
+	if f.values.Get(name) == "" {
+		f.errs.add(name, msgRequired)
+	}
+}
+
 // err reports the bad filters, if any.
 func (f *queryFilters) err() error { return f.errs.orNil() }

@@ -141,13 +141,14 @@ func TestExtensionFieldsOutsidePublicOnlyMode(t *testing.T) {
 func TestOrganisations(t *testing.T) {
 	ts := newTestServer(t)
 	acme, globex := ts.seed.Organisations["Acme"], ts.seed.Organisations["Globex"]
-	// ?name= is not a filter (DRF ignores unknown parameters).
+	// ?name= is not a filter (DRF ignores unknown parameters). created_at
+	// is what `divio organisations list` shows beside the name.
 	for _, query := range []string{"", "?name=Globex"} {
 		ts.request(http.MethodGet, "/iam/v3/organisations/"+query, adaToken, nil).expectJSON(t, http.StatusOK,
-			`{"count": 1, "next": null, "previous": null, "results": [{"uuid": "`+acme+`", "name": "Acme"}]}`)
+			`{"count": 1, "next": null, "previous": null, "results": [{"uuid": "`+acme+`", "name": "Acme", "created_at": "2026-11-25T10:00:00Z"}]}`)
 	}
 	ts.request(http.MethodGet, "/iam/v3/organisations/"+acme+"/", adaToken, nil).expectJSON(t, http.StatusOK,
-		`{"uuid": "`+acme+`", "name": "Acme"}`)
+		`{"uuid": "`+acme+`", "name": "Acme", "created_at": "2026-11-25T10:00:00Z"}`)
 	ts.request(http.MethodGet, "/iam/v3/organisations/"+globex+"/", adaToken, nil).expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
 	ts.request(http.MethodGet, "/iam/v3/organisations/"+globex+"/", graceToken, nil).expect(t, http.StatusOK, nil)
 	ts.request(http.MethodGet, "/iam/v3/organisations/", "", nil).expect(t, http.StatusUnauthorized, nil)
@@ -171,10 +172,73 @@ func TestCatalogues(t *testing.T) {
 				{"uuid": "`+ts.seed.AppTemplates["Django"]+`", "name": "Django", "url": "https://github.com/divio/django-template"}]}`)
 	}
 	ts.request(http.MethodGet, "/apps/v3/regions/", "", nil).expect(t, http.StatusUnauthorized, nil)
+	ts.request(http.MethodGet, "/billing/v3/application-plan-groups/", "", nil).expect(t, http.StatusUnauthorized, nil)
 	// Pages like every list.
 	var page listResponse[planGroupView]
 	ts.get("/billing/v3/application-plan-groups/?page_size=1&page=2", http.StatusOK, &page)
 	if page.Count != 2 || len(page.Results) != 1 || page.Results[0].Name != "Pro" || page.Next != nil || page.Previous == nil {
 		t.Fatalf("second page %s", mustJSON(page))
 	}
+}
+
+// The plan group's own GET (Divio's CLI reads its regions there), and one
+// app template's, from which the CLI reads release_commands and services.
+func TestCatalogueObjects(t *testing.T) {
+	ts := newTestServer(t)
+	eu, us, pro := ts.seed.Regions["eu-central"], ts.seed.Regions["us-east"], ts.seed.PlanGroups["Pro"]
+	ts.request(http.MethodGet, "/billing/v3/application-plan-groups/"+pro+"/", graceToken, nil).expectJSON(t, http.StatusOK,
+		`{"uuid": "`+pro+`", "name": "Pro", "regions": ["`+eu+`", "`+us+`"]}`)
+	template := ts.seed.AppTemplates["Django"]
+	ts.request(http.MethodGet, "/apps/v3/app-templates/"+template+"/", adaToken, nil).expectJSON(t, http.StatusOK,
+		`{"uuid": "`+template+`", "name": "Django", "url": "https://github.com/divio/django-template", "release_commands": [], "services": []}`)
+	for _, path := range []string{"/billing/v3/application-plan-groups/", "/apps/v3/app-templates/"} {
+		ts.request(http.MethodGet, path+eu+"/", adaToken, nil).expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
+		ts.request(http.MethodGet, path+"not-a-uuid/", adaToken, nil).expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
+		ts.request(http.MethodGet, path+pro+"/", "", nil).expect(t, http.StatusUnauthorized, nil)
+	}
+}
+
+// ?organisation= on plan groups, which Divio's CLI always sends: all of
+// them for an organisation of the user, none for another, 400 for a
+// malformed UUID.
+func TestPlanGroupsByOrganisation(t *testing.T) {
+	ts := newTestServer(t)
+	acme, globex := ts.seed.Organisations["Acme"], ts.seed.Organisations["Globex"]
+	var page listResponse[planGroupView]
+	ts.get("/billing/v3/application-plan-groups/?organisation="+acme, http.StatusOK, &page)
+	if page.Count != 2 || len(page.Results) != 2 {
+		t.Fatalf("Acme's plan groups %s", mustJSON(page))
+	}
+	ts.request(http.MethodGet, "/billing/v3/application-plan-groups/?organisation="+globex, adaToken, nil).expectJSON(t, http.StatusOK,
+		`{"count": 0, "next": null, "previous": null, "results": []}`)
+	ts.request(http.MethodGet, "/billing/v3/application-plan-groups/?organisation="+globex, graceToken, nil).expect(t, http.StatusOK, &page)
+	if page.Count != 2 {
+		t.Fatalf("Globex's plan groups for Grace %s", mustJSON(page))
+	}
+	ts.request(http.MethodGet, "/billing/v3/application-plan-groups/?organisation=acme", adaToken, nil).expectJSON(t, http.StatusBadRequest,
+		`{"organisation": ["“acme” is not a valid UUID."]}`)
+}
+
+// ?uuid= on regions, repeated as python-requests sends a list.
+func TestRegionsByUUID(t *testing.T) {
+	ts := newTestServer(t)
+	eu, us := ts.seed.Regions["eu-central"], ts.seed.Regions["us-east"]
+	ts.request(http.MethodGet, "/apps/v3/regions/?uuid="+us, adaToken, nil).expectJSON(t, http.StatusOK,
+		`{"count": 1, "next": null, "previous": null, "results": [{"uuid": "`+us+`", "name": "us-east"}]}`)
+	var page listResponse[regionView]
+	ts.get("/apps/v3/regions/?uuid="+us+"&uuid="+eu, http.StatusOK, &page)
+	if page.Count != 2 || page.Results[0].UUID != eu || page.Results[1].UUID != us {
+		t.Fatalf("two regions by UUID %s", mustJSON(page))
+	}
+	// A UUID that is no region's filters it out; no filter, or an empty one, keeps them all.
+	ts.get("/apps/v3/regions/?uuid="+ts.seed.PlanGroups["Pro"], http.StatusOK, &page)
+	if page.Count != 0 {
+		t.Fatalf("a plan group's UUID as a region %s", mustJSON(page))
+	}
+	ts.get("/apps/v3/regions/?uuid=", http.StatusOK, &page)
+	if page.Count != 2 {
+		t.Fatalf("an empty filter %s", mustJSON(page))
+	}
+	ts.request(http.MethodGet, "/apps/v3/regions/?uuid="+eu+"&uuid=eu", adaToken, nil).expectJSON(t, http.StatusBadRequest,
+		`{"uuid": ["“eu” is not a valid UUID."]}`)
 }

@@ -198,7 +198,7 @@ func (s *Server) createRepository(w http.ResponseWriter, r *http.Request, user s
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.repositoryView(repo))
+	writeJSON(w, http.StatusCreated, s.createdRepositoryAnswer(repo))
 }
 
 func (s *Server) validateAndCreateRepository(r *http.Request, user store.User, request createRepositoryRequest) (store.Repository, error) {
@@ -272,11 +272,13 @@ func (s *Server) listRepositories(w http.ResponseWriter, r *http.Request, user s
 	}, s.repositoryView)
 }
 
-// getRepository serves GET /apps/v3/repositories/{uuid}/.
+// getRepository serves GET /apps/v3/repositories/{uuid}/ (in strict mode
+// perhaps as it was before the last check call: see staleReads).
 func (s *Server) getRepository(w http.ResponseWriter, r *http.Request, user store.User) {
 	serveObject(s, w, r, func(id string) (store.Repository, error) {
-		return s.store.GetRepository(r.Context(), user.UUID, id)
-	}, s.repositoryView)
+		repo, err := s.store.GetRepository(r.Context(), user.UUID, id)
+		return s.stale.read(repo, s.now()), err
+	}, s.repositoryAnswer)
 }
 
 func msgRepositoryInUse(slug string) string {

@@ -55,6 +55,24 @@ type Config struct {
 	// extension fields are left out of answers, and the Idempotency-Key
 	// header is ignored.
 	PublicOnly bool
+	// Strict implies PublicOnly and also answers only the fields Divio's
+	// CLI reads, with short pages, stale repository reads after a check,
+	// a throttled share of requests and a 400 from a check that restarts
+	// an INVALID repository's check (see strict.go and the control-plane
+	// API guide): a client that works against it relies on no more than
+	// the CLI does.
+	Strict bool
+	// StrictStaleRead is how long, in strict mode, GETs of a repository
+	// answer it as it was before a check call; 0 means 3 s, a negative
+	// value none.
+	StrictStaleRead time.Duration
+	// StrictPageSize is, in strict mode, the most items a page of a list
+	// holds whatever page_size asks; 0 means 2, a negative value the usual 100.
+	StrictPageSize int
+	// StrictThrottle is, in strict mode, the share of API requests (not
+	// webhook deliveries) answered 429 with Retry-After: 1 before they run;
+	// 0 means 0.1, a negative value none.
+	StrictThrottle float64
 	// Faults, when set, answers a share of API requests with injected
 	// failures (see Faults).
 	Faults *Faults
@@ -74,6 +92,8 @@ type Server struct {
 	syncer           Syncer
 	pulls            *pullQueue
 	dataDir          string
+	strict           strictSettings
+	stale            staleReads
 }
 
 // New opens or creates the database, applies migrations, builds the
@@ -85,7 +105,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("controlplane: encryption key: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
+	cfg.PublicOnly = cfg.PublicOnly || cfg.Strict
+	s := &Server{cfg: cfg, logger: cfg.Logger, now: cfg.Now, strict: newStrictSettings(cfg)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -215,8 +236,10 @@ func (s *Server) routes() *http.ServeMux {
 	route("GET /iam/v3/organisations/{$}", s.listOrganisations)
 	route("GET /iam/v3/organisations/{uuid}/{$}", s.getOrganisation)
 	route("GET /billing/v3/application-plan-groups/{$}", s.listPlanGroups)
+	route("GET /billing/v3/application-plan-groups/{uuid}/{$}", s.getPlanGroup)
 	route("GET /apps/v3/regions/{$}", s.listRegions)
 	route("GET /apps/v3/app-templates/{$}", s.listAppTemplates)
+	route("GET /apps/v3/app-templates/{uuid}/{$}", s.getAppTemplate)
 
 	route("GET /apps/v3/applications/{$}", s.listApplications)
 	route("POST /apps/v3/applications/{$}", s.idempotent(s.createApplication))
@@ -262,10 +285,11 @@ func (s *Server) extension(next http.Handler) http.Handler {
 	})
 }
 
-// buildHandler stacks, from the outside in: the configured middleware, the
-// body limit, logging and panic recovery, and the router.
+// buildHandler stacks, from the outside in: the configured middleware,
+// logging and panic recovery, strict mode's throttling, the injected
+// faults, the body limit, and the router.
 func (s *Server) buildHandler() http.Handler {
-	handler := s.observe(s.cfg.Faults.inject(limitBody(jsonRouting(s.routes()))))
+	handler := s.observe(s.throttle(s.cfg.Faults.inject(limitBody(jsonRouting(s.routes())))))
 	for i := len(s.cfg.Middleware) - 1; i >= 0; i-- {
 		handler = s.cfg.Middleware[i](handler)
 	}

@@ -169,8 +169,8 @@ func verificationCauses(stage string) string {
 		"- The remote repository requires a branch: the branch (by default main) must exist at the remote.\n" +
 		"- Authentication error: the deploy key (public_key) is not installed on the Git host, or the URL, " +
 		"username or token is wrong.\n" +
-		"- The branch must hold only LICENSE, README or README.rst for a new application (migrate = false); " +
-		"set migrate = true to move an existing application's code."
+		"- The branch holds more than a readme and a licence: Divio's documentation asks that of a new " +
+		"application's branch (the reference control plane checks it when migrate = false)."
 }
 
 // VerificationTimedOut reports a verification still running when the

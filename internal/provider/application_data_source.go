@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -122,16 +123,26 @@ func (d *ApplicationDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if app == nil {
 		return
 	}
-	envs, err := d.client.ListEnvironments(ctx, divioapi.EnvironmentFilter{Application: app.UUID})
+	id := cmp.Or(app.UUID, data.ID.ValueString())
+	envs, err := d.client.ListEnvironments(ctx, divioapi.EnvironmentFilter{Application: id})
 	if err != nil {
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not list the application's environments", err, nil)
 		return
 	}
 
-	data.ID = types.StringValue(app.UUID)
-	data.Slug = types.StringValue(app.Slug)
-	data.Name = types.StringValue(app.Name)
-	data.Organisation = types.StringValue(app.Organisation)
+	// Divio's CLI reads slug, organisation and repository of an
+	// application: every other field may be missing, and is then null
+	// (or, for id and slug, what the configuration looked it up by).
+	if app.UUID != "" {
+		data.ID = types.StringValue(app.UUID)
+	}
+	if app.Slug != "" {
+		data.Slug = types.StringValue(app.Slug)
+	}
+	data.Name = stringOrNull(app.Name)
+	if app.Organisation != "" {
+		data.Organisation = types.StringValue(app.Organisation)
+	}
 	data.RepositoryID = types.StringPointerValue(app.Repository)
 	data.Environments = environmentsValue(envs, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
@@ -189,7 +200,7 @@ func environmentsValue(envs []divioapi.Environment, diags *diag.Diagnostics) typ
 		obj, d := types.ObjectValue(environmentAttrTypes, map[string]attr.Value{
 			"id":     types.StringValue(env.UUID),
 			"slug":   types.StringValue(env.Slug),
-			"branch": types.StringValue(env.Branch),
+			"branch": stringOrNull(env.Branch),
 		})
 		diags.Append(d...)
 		elems = append(elems, obj)
@@ -197,4 +208,12 @@ func environmentsValue(envs []divioapi.Environment, diags *diag.Diagnostics) typ
 	list, d := types.ListValue(types.ObjectType{AttrTypes: environmentAttrTypes}, elems)
 	diags.Append(d...)
 	return list
+}
+
+// stringOrNull is s, or null for an empty (absent) answer field.
+func stringOrNull(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
 }

@@ -98,7 +98,7 @@ func TestAccCoreFlow_publicAPI(t *testing.T) {
 			t.Errorf("importing %s sent %v", imp.address, writes)
 		}
 	}
-	writeRequestLog(t, w.CLI, cp.Requests.Since(start))
+	writeRequestLog(t, w.CLI, "public", "the core flow against the public API only", cp.Requests.Since(start))
 
 	// What the public API cannot do is refused at plan time, on the attribute.
 	moved := strings.Replace(coreFlowConfig(site.SSHURL(), true), "repository   = divio_repository_verification.site.repository",
@@ -165,14 +165,15 @@ func expectPlanError(t *testing.T, w *acctest.Workdir, first string, rest ...str
 	}
 }
 
-// writeRequestLog keeps the requests of the core flow for the closing notes.
-func writeRequestLog(t *testing.T, cli acctest.CLI, requests []string) {
+// writeRequestLog keeps the requests of a core flow for the closing notes,
+// in .tmp/core-flow-requests-<name>-<cli>.txt.
+func writeRequestLog(t *testing.T, cli acctest.CLI, name, what string, requests []string) {
 	dir := filepath.Join(acctest.RepositoryRoot(t), ".tmp")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	body := fmt.Sprintf("Core flow on %s against the public API only (%d requests)\n%s\n", cli, len(requests), strings.Join(requests, "\n"))
-	if err := os.WriteFile(filepath.Join(dir, "core-flow-requests-"+cli.Name+".txt"), []byte(body), 0o644); err != nil {
+	body := fmt.Sprintf("On %s, %s (%d requests)\n%s\n", cli, what, len(requests), strings.Join(requests, "\n"))
+	if err := os.WriteFile(filepath.Join(dir, "core-flow-requests-"+name+"-"+cli.Name+".txt"), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -31,10 +31,18 @@ import (
 const usage = `usage:
   divio-control-plane serve --db FILE [--listen ADDR] [--encryption-key-file FILE] [--bootstrap SEED] [--ready-file FILE]
                             [--data-dir DIR] [--check-workers N] [--sync-workers N] [--dev] [--public-only]
+                            [--strict] [--strict-throttle RATE] [--strict-stale-read D] [--strict-page-size N]
                             [--fault-429 RATE] [--fault-503 RATE] [--fault-drop RATE] [--fault-slow RATE] [--fault-slow-delay D]
   divio-control-plane bootstrap --db FILE SEED
   divio-control-plane revoke-token --db FILE     (reads the token from stdin)
   divio-control-plane remove-user --db FILE EMAIL
+
+--public-only serves only what Divio's public API is known to serve. --strict is --public-only that also
+answers only the fields Divio's CLI reads, in pages of --strict-page-size (default 2), answers GETs of a
+repository as it was before a check call for --strict-stale-read (default 3s), answers a share
+--strict-throttle (default 0.1) of requests 429 with Retry-After: 1 before they run, and answers 400 (with
+the last failure) a check call that restarts the check of an INVALID repository, which starts all the same.
+0 turns --strict-throttle or --strict-stale-read off.
 
 Run "divio-control-plane serve -h" or "divio-control-plane bootstrap -h" for the flags.
 `
@@ -113,6 +121,52 @@ type serveOptions struct {
 	dev, publicOnly                                       bool
 	checkWorkers, syncWorkers                             int
 	faults                                                *controlplane.Faults
+	strict                                                strictOptions
+}
+
+// strictOptions are the --strict flags.
+type strictOptions struct {
+	on        bool
+	throttle  float64
+	staleRead time.Duration
+	pageSize  int
+}
+
+// strictFlags are the flags of strict mode.
+func strictFlags(flags *flag.FlagSet, o *strictOptions) {
+	flags.BoolVar(&o.on, "strict", false,
+		"--public-only, answering only the fields Divio's CLI reads, with short pages, stale repository reads after a check, "+
+			"a throttled share of requests, and a 400 from a check that restarts an INVALID repository's check")
+	flags.Float64Var(&o.throttle, "strict-throttle", 0.1, "with --strict: share of API requests answered 429 with Retry-After: 1, not run (0..1; 0: none)")
+	flags.DurationVar(&o.staleRead, "strict-stale-read", 3*time.Second,
+		"with --strict: how long GETs of a repository answer it as it was before a check call (0: not at all)")
+	flags.IntVar(&o.pageSize, "strict-page-size", 2, "with --strict: the most items a page of a list holds, whatever page_size asks")
+}
+
+// validate checks the strict flags' values.
+func (o strictOptions) validate() error {
+	switch {
+	case o.throttle < 0 || o.throttle > 1:
+		return usageError{fmt.Sprintf("--strict-throttle must be between 0 and 1, got %v", o.throttle)}
+	case o.staleRead < 0:
+		return usageError{fmt.Sprintf("--strict-stale-read must not be negative, got %v", o.staleRead)}
+	case o.pageSize < 1:
+		return usageError{fmt.Sprintf("--strict-page-size must be at least 1, got %d", o.pageSize)}
+	}
+	return nil
+}
+
+// configure sets the strict-mode fields of cfg; a flag's 0 ("none") is a
+// negative value there (where 0 is the default).
+func (o strictOptions) configure(cfg *controlplane.Config) {
+	cfg.Strict, cfg.StrictPageSize = o.on, o.pageSize
+	cfg.StrictThrottle, cfg.StrictStaleRead = o.throttle, o.staleRead
+	if o.throttle == 0 {
+		cfg.StrictThrottle = -1
+	}
+	if o.staleRead == 0 {
+		cfg.StrictStaleRead = -1
+	}
 }
 
 func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
@@ -137,10 +191,12 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	server, err := controlplane.New(ctx, controlplane.Config{
+	cfg := controlplane.Config{
 		DBPath: opts.dbPath, EncryptionKey: key, Dev: opts.dev, PublicOnly: opts.publicOnly, Logger: logger,
 		CheckWorkers: opts.checkWorkers, SyncWorkers: opts.syncWorkers, DataDir: opts.dataDir, Faults: opts.faults,
-	})
+	}
+	opts.strict.configure(&cfg)
+	server, err := controlplane.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -194,10 +250,13 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	flags.StringVar(&opts.dataDir, "data-dir", "", "directory for the platform's copies of repositories (mirrors/); default: the database's directory")
 	opts.faults = &controlplane.Faults{}
 	faultFlags(flags, opts.faults)
+	strictFlags(flags, &opts.strict)
 	positional, err := parseArgs(flags, args)
 	switch {
 	case err != nil:
 		return opts, err
+	case opts.strict.validate() != nil:
+		return opts, opts.strict.validate()
 	case len(positional) > 0:
 		return opts, usageError{fmt.Sprintf("serve takes no arguments, got %q", positional)}
 	case opts.checkWorkers < 1:
@@ -231,7 +290,7 @@ func listenAndServe(ctx context.Context, stop context.CancelFunc, handler http.H
 	}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(controlplane.JSONErrorsListener(listener)) }()
-	logger.Info("control plane listening", "url", baseURL, "db", opts.dbPath, "dev", opts.dev, "public_only", opts.publicOnly)
+	logger.Info("control plane listening", "url", baseURL, "db", opts.dbPath, "dev", opts.dev, "public_only", opts.publicOnly || opts.strict.on, "strict", opts.strict.on)
 	if opts.readyFile != "" {
 		if err := writeFileAtomically(opts.readyFile, []byte(baseURL)); err != nil {
 			httpServer.Close()

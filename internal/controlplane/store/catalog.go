@@ -71,9 +71,23 @@ func scanAppTemplate(row rowScanner) (AppTemplate, error) {
 	return t, err
 }
 
-// ListRegions returns one page of the regions and their total count.
-func (s *Store) ListRegions(ctx context.Context, page Page) ([]Region, int, error) {
-	return queryPage(ctx, s.db, regionQuery(), page, scanRegion)
+// RegionFilter narrows a list of regions; empty fields filter nothing.
+type RegionFilter struct {
+	// UUIDs keeps the regions with one of these UUIDs.
+	UUIDs []string
+}
+
+// ListRegions returns one page of the regions the filter keeps and their total count.
+func (s *Store) ListRegions(ctx context.Context, filter RegionFilter, page Page) ([]Region, int, error) {
+	q := regionQuery()
+	if len(filter.UUIDs) > 0 {
+		args := make([]any, len(filter.UUIDs))
+		for i, id := range filter.UUIDs {
+			args[i] = id
+		}
+		q.where("g.uuid IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+")", args...)
+	}
+	return queryPage(ctx, s.db, q, page, scanRegion)
 }
 
 // GetRegion returns a region.

@@ -1,22 +1,31 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Organisation is a group of users that owns applications and repositories.
 type Organisation struct {
-	UUID string
-	Name string
+	UUID      string
+	Name      string
+	CreatedAt time.Time
 }
 
 func organisationQuery(userUUID string) selectQuery {
-	q := selectQuery{columns: "o.uuid, o.name", from: "organisations o", order: "o.id"}
+	q := selectQuery{columns: "o.uuid, o.name, o.created_at", from: "organisations o", order: "o.id"}
 	q.where("o.uuid IN (SELECT organisation_uuid FROM memberships WHERE user_uuid = ?)", userUUID)
 	return q
 }
 
 func scanOrganisation(row rowScanner) (Organisation, error) {
 	var o Organisation
-	err := row.Scan(&o.UUID, &o.Name)
+	var createdAt string
+	if err := row.Scan(&o.UUID, &o.Name, &createdAt); err != nil {
+		return o, err
+	}
+	var err error
+	o.CreatedAt, err = parseTimestamp(createdAt)
 	return o, err
 }
 

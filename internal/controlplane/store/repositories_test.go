@@ -302,9 +302,13 @@ func TestCatalogues(t *testing.T) {
 	if group, err := fixture.store.GetPlanGroup(ctx, fixture.planGroup); err != nil || group.Name != "Pro" {
 		t.Fatalf("plan group %+v, %v", group, err)
 	}
-	regions, count, err := fixture.store.ListRegions(ctx, Page{Limit: 10})
+	regions, count, err := fixture.store.ListRegions(ctx, RegionFilter{}, Page{Limit: 10})
 	if err != nil || count != 2 || regions[0].Name != "eu-central" {
 		t.Fatalf("regions %+v, %v", regions, err)
+	}
+	regions, count, err = fixture.store.ListRegions(ctx, RegionFilter{UUIDs: []string{fixture.regions[1], fixture.planGroup}}, Page{Limit: 10})
+	if err != nil || count != 1 || regions[0].UUID != fixture.regions[1] {
+		t.Fatalf("regions filtered by UUID %+v, %v", regions, err)
 	}
 	if _, err := fixture.store.GetRegion(ctx, fixture.planGroup); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a plan group's uuid as a region: error %v", err)
@@ -313,7 +317,7 @@ func TestCatalogues(t *testing.T) {
 		t.Fatalf("%d templates, %v", count, err)
 	}
 	orgs, count, err := fixture.store.ListOrganisations(ctx, fixture.ada, Page{Limit: 10})
-	if err != nil || count != 1 || orgs[0].UUID != fixture.acmeOrg || orgs[0].Name != "Acme" {
+	if err != nil || count != 1 || orgs[0].UUID != fixture.acmeOrg || orgs[0].Name != "Acme" || orgs[0].CreatedAt.IsZero() {
 		t.Fatalf("Ada's organisations %+v, %v", orgs, err)
 	}
 }

@@ -86,6 +86,27 @@ func await(t *testing.T, ch <-chan string, want string) {
 	}
 }
 
+// awaitAll waits for the next len(want) jobs on ch and checks that they
+// are want, in any order.
+func awaitAll(t *testing.T, ch <-chan string, want ...string) {
+	t.Helper()
+	pending := map[string]bool{}
+	for _, job := range want {
+		pending[job] = true
+	}
+	for range want {
+		select {
+		case got := <-ch:
+			if !pending[got] {
+				t.Fatalf("got job %s, want one of %v", got, want)
+			}
+			delete(pending, got)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("jobs %v never came", pending)
+		}
+	}
+}
+
 func start(t *testing.T, r *recorder, workers int) *Queue[string, string] {
 	t.Helper()
 	q := Start(Config[string, string]{Workers: workers, Run: r.run})
@@ -249,7 +270,7 @@ func TestWaitIdle(t *testing.T) {
 	q.Add("a", "a1")
 	q.Add("a", "a2")
 	q.Add("b", "b1")
-	await(t, r.started, "a1")
+	awaitAll(t, r.started, "a1", "b1") // two workers: in either order
 	if q.Idle() {
 		t.Fatal("idle while a job runs")
 	}
@@ -289,8 +310,7 @@ func TestCloseCancelsAndRefuses(t *testing.T) {
 	r.gate("b1")
 	q.Add("a", "a1")
 	q.Add("b", "b1")
-	await(t, r.started, "a1")
-	await(t, r.started, "b1")
+	awaitAll(t, r.started, "a1", "b1") // two workers: in either order
 	q.Add("a", "a2")
 	q.Merge("a", "a3")
 	q.Add("b", "b2")

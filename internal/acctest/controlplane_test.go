@@ -1,0 +1,50 @@
+package acctest
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// ThrottleNext answers the next matching request 429 with Retry-After,
+// without running it; FailNext still works beside it.
+func TestFaultsThrottleNext(t *testing.T) {
+	ran := 0
+	faults := &Faults{}
+	server := httptest.NewServer(faults.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		ran++
+		w.WriteHeader(http.StatusCreated)
+	})))
+	defer server.Close()
+	post := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := http.Post(server.URL+path, "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+
+	faults.ThrottleNext("POST /apps/v3/repositories/", 2)
+	faults.FailNext("POST /apps/v3/repositories/", http.StatusBadRequest, `{"url": ["no"]}`)
+	resp, body := post("/apps/v3/repositories/")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "2" ||
+		body != `{"detail": "Request was throttled. Expected available in 2 seconds."}` || ran != 0 {
+		t.Fatalf("throttled: %d, Retry-After %q, %s; handler ran %d times", resp.StatusCode, resp.Header.Get("Retry-After"), body, ran)
+	}
+	resp, body = post("/apps/v3/repositories/")
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Retry-After") != "" || body != `{"url": ["no"]}` || ran != 0 {
+		t.Fatalf("failed: %d, Retry-After %q, %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	faults.ThrottleNext("POST /apps/v3/applications/", 1)
+	if resp, _ := post("/apps/v3/repositories/"); resp.StatusCode != http.StatusCreated || ran != 1 {
+		t.Fatalf("an unfaulted request: %d", resp.StatusCode)
+	}
+	if resp, body := post("/apps/v3/applications/"); resp.StatusCode != http.StatusTooManyRequests ||
+		body != `{"detail": "Request was throttled. Expected available in 1 second."}` {
+		t.Fatalf("throttled application: %d %s", resp.StatusCode, body)
+	}
+}
