@@ -301,12 +301,16 @@ func SyncWarning(diags *diag.Diagnostics, code, message string) {
 }
 
 // AnswerLacks reports a create whose answer lacked what Divio's CLI reads
-// from it (e.g. uuid): the object may exist, and cannot be tracked.
-func AnswerLacks(diags *diag.Diagnostics, what, field, lookWhere string) {
-	diags.AddError("The "+what+" was created, but Divio's answer had no "+field,
-		"Divio's CLI reads "+field+" from this answer, and so does the provider: without it the "+what+" cannot be "+
-			"tracked. Look for it "+lookWhere+" and import it (terraform import, or an import block), instead of "+
-			"applying again, which would create a second one.")
+// from it (e.g. uuid): the object may exist, and cannot be tracked. words
+// are what the answer said instead, if anything.
+func AnswerLacks(diags *diag.Diagnostics, what, field, lookWhere, words string) {
+	detail := "Divio's CLI reads " + field + " from this answer, and so does the provider: without it the " + what +
+		" cannot be tracked. Look for it " + lookWhere + " and import it (terraform import, or an import block), " +
+		"instead of applying again, which would create a second one."
+	if words != "" {
+		detail = "Divio answered: " + words + "\n\n" + detail
+	}
+	diags.AddError("Divio's answer to creating the "+what+" had no "+field, detail)
 }
 
 // DeletionProtectedOnDestroy refuses, at apply time, to delete an

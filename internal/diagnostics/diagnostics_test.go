@@ -138,3 +138,15 @@ func diagText(diags diag.Diagnostics) string {
 	}
 	return b.String()
 }
+
+// A create answered without the UUID quotes what Divio said instead.
+func TestAnswerLacksQuotesDivio(t *testing.T) {
+	var diags diag.Diagnostics
+	AnswerLacks(&diags, "application", "uuid", "by its slug web", "Your organisation is over its quota.")
+	text := diagText(diags)
+	for _, want := range []string{"had no uuid", "Divio answered: Your organisation is over its quota.", "import it"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("wording lacks %q: %s", want, text)
+		}
+	}
+}

@@ -29,6 +29,9 @@ type Application struct {
 	// RepositoryAnswered reports whether the answer had a repository
 	// member at all (null included).
 	RepositoryAnswered bool `json:"-"`
+	// Words are what a create's answer said beside the object (detail,
+	// non_field_errors, a field's messages), "" when nothing.
+	Words string `json:"-"`
 }
 
 // UnmarshalJSON decodes an application and notes whether it had a
@@ -85,11 +88,7 @@ func (c *Client) ListApplications(ctx context.Context, f ApplicationFilter) ([]A
 // CreateApplication creates an application. It is not idempotent on
 // Divio's public API: see Client.SetIdempotencyKeys.
 func (c *Client) CreateApplication(ctx context.Context, r CreateApplicationRequest) (*Application, error) {
-	var app Application
-	if err := c.Do(ctx, http.MethodPost, applicationsPath, nil, r, &app); err != nil {
-		return nil, err
-	}
-	return &app, nil
+	return create[Application](ctx, c, applicationsPath, r, func(app *Application, words string) { app.Words = words })
 }
 
 // DeleteApplication deletes an application (extension application_deletion).

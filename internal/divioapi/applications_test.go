@@ -63,3 +63,20 @@ func TestApplicationRepositoryAnswered(t *testing.T) {
 		}
 	}
 }
+
+// A create's answer is decoded as the object, and what it says beside it
+// (detail, non_field_errors) is kept for a diagnostic.
+func TestCreateKeepsDivioWords(t *testing.T) {
+	for body, want := range map[string]struct{ uuid, words string }{
+		`{"uuid": "a1"}`: {"a1", ""},
+		`{"uuid": "a1", "name": "Shop", "repository": null}`:           {"a1", ""},
+		`{"detail": "Accepted.", "non_field_errors": ["Over quota."]}`: {"", "Accepted.; Over quota."},
+	} {
+		s := newScript(raw(http.StatusCreated, "application/json", body))
+		c, _ := newTestClient(t, s, publicAPI)
+		app, err := c.CreateApplication(context.Background(), CreateApplicationRequest{Name: "Shop", Slug: "shop"})
+		if err != nil || app.UUID != want.uuid || app.Words != want.words {
+			t.Errorf("%s: %+v, %v; want uuid %q, words %q", body, app, err, want.uuid, want.words)
+		}
+	}
+}

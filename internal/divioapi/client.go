@@ -228,6 +228,22 @@ func getObject[T any](ctx context.Context, c *Client, collection, id string) (*T
 	return &obj, nil
 }
 
+// create POSTs body to collection and decodes the object the answer
+// carries; setWords keeps any words the answer has beside it.
+func create[T any](ctx context.Context, c *Client, collection string, body any, setWords func(*T, string)) (*T, error) {
+	var raw json.RawMessage
+	if err := c.Do(ctx, http.MethodPost, collection, nil, body, &raw); err != nil {
+		return nil, err
+	}
+	var obj T
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("POST %s: the answer did not have the expected shape: %w", collection, err)
+	}
+	_, words := wordsOf(raw)
+	setWords(&obj, words)
+	return &obj, nil
+}
+
 // Do sends one API request to path (relative to the base URL, starting with
 // "/") with query, the JSON encoding of body (when not nil), and decodes a 2xx
 // answer into out (when not nil). A non-2xx answer is returned as *Error.

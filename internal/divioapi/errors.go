@@ -96,6 +96,26 @@ func (e *Error) words() string {
 	return strings.Join(parts, "; ")
 }
 
+// wordsOf reads the words of a 2xx answer in DRF's shapes (detail,
+// non_field_errors, a field's list of messages; an older CLI showed
+// non_field_errors[0] of a check) and a scalar code. Other members of the
+// answer (an object's fields) are not words.
+func wordsOf(raw []byte) (code, words string) {
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &members) // a non-object answer has no words
+	kept := map[string]json.RawMessage{}
+	for key, value := range members {
+		var list []string
+		if key == "detail" || key == "code" || json.Unmarshal(value, &list) == nil {
+			kept[key] = value
+		}
+	}
+	var parsed Error
+	data, _ := json.Marshal(kept)
+	parsed.parseBody(data)
+	return parsed.Code, parsed.words()
+}
+
 // IsNotFound reports whether err is an *Error with status 404.
 func IsNotFound(err error) bool {
 	var e *Error

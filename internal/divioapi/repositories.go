@@ -42,6 +42,10 @@ type Repository struct {
 	HostKeyFingerprint *string          `json:"host_key_fingerprint"`
 	LastCommit         *string          `json:"last_commit"`
 	PushVerifiedAt     *time.Time       `json:"push_verified_at"`
+
+	// Words are what a create's answer said beside the object (detail,
+	// non_field_errors, a field's messages), "" when nothing.
+	Words string `json:"-"`
 }
 
 // StateName is the state, "" before the first check.
@@ -72,11 +76,7 @@ type CreateRepositoryRequest struct {
 // CreateRepository creates a repository. It is not idempotent on Divio's
 // public API: see Client.SetIdempotencyKeys.
 func (c *Client) CreateRepository(ctx context.Context, r CreateRepositoryRequest) (*Repository, error) {
-	var repo Repository
-	if err := c.Do(ctx, http.MethodPost, repositoriesPath, nil, r, &repo); err != nil {
-		return nil, err
-	}
-	return &repo, nil
+	return create[Repository](ctx, c, repositoriesPath, r, func(repo *Repository, words string) { repo.Words = words })
 }
 
 // GetRepository returns the repository id.

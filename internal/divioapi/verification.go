@@ -74,23 +74,10 @@ func readableCheckRefusal(status int) bool {
 	return status >= 400 && status < 500
 }
 
-// checkAnswerOf reads a 2xx answer: its code, and any words beside it in
-// DRF's shapes (detail, non_field_errors, a field's list of messages; an
-// older CLI showed non_field_errors[0]). Other members are not words.
+// checkAnswerOf reads a 2xx answer: its code, and any words beside it.
 func checkAnswerOf(status int, raw json.RawMessage) *CheckAnswer {
-	var members map[string]json.RawMessage
-	_ = json.Unmarshal(raw, &members) // a non-object answer has no words
-	words := map[string]json.RawMessage{}
-	for key, value := range members {
-		var list []string
-		if key == "detail" || key == "code" || json.Unmarshal(value, &list) == nil {
-			words[key] = value
-		}
-	}
-	var parsed Error
-	data, _ := json.Marshal(words)
-	parsed.parseBody(data)
-	return &CheckAnswer{Status: status, Code: parsed.Code, Words: parsed.words()}
+	code, words := wordsOf(raw)
+	return &CheckAnswer{Status: status, Code: code, Words: words}
 }
 
 // VerifyOptions are the settings of a verification ("Test access").

@@ -221,7 +221,7 @@ func (r *ApplicationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	if app.UUID == "" {
-		diagnostics.AnswerLacks(&resp.Diagnostics, "application", "uuid", "by its slug "+plan.Slug.ValueString()+" in the Control Panel")
+		diagnostics.AnswerLacks(&resp.Diagnostics, "application", "uuid", "by its slug "+plan.Slug.ValueString()+" in the Control Panel", app.Words)
 		return
 	}
 	plan.fromAPI(app)

@@ -30,6 +30,10 @@ func TestAccCoreFlow_strict(t *testing.T) {
 
 	cp.Faults.ThrottleEach("POST /apps/v3/repositories/", 1)
 	r := w.Run("apply", "-auto-approve", "-no-color")
+	created := cp.Requests.Since(0)
+	if countLines(created, "POST /apps/v3/repositories/ 429") < 1 || countLines(created, "POST /apps/v3/repositories/ 201") != 1 {
+		t.Errorf("the repository create must be throttled, then carried out once:\n%s", strings.Join(created, "\n"))
+	}
 	if r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, "Repository verification failed") {
 		t.Fatalf("the first apply, before the deploy key is installed, must fail to verify: %s", r)
 	}
@@ -84,10 +88,15 @@ func TestAccCoreFlow_strict(t *testing.T) {
 	expectOneApplication(t, cp, "acme-shop")
 }
 
-// expectOneApplication checks that exactly one application has slug.
+// expectOneApplication checks that exactly one application has slug, with a
+// client that waits out the strict mode's throttling.
 func expectOneApplication(t *testing.T, cp *acctest.ControlPlane, slug string) {
 	t.Helper()
-	apps, err := cp.Client().ListApplications(context.Background(), divioapi.ApplicationFilter{Slug: slug})
+	client, err := divioapi.New(divioapi.Config{BaseURL: cp.URL, Token: cp.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := client.ListApplications(context.Background(), divioapi.ApplicationFilter{Slug: slug})
 	if err != nil || len(apps) != 1 {
 		t.Errorf("applications with slug %s: %d (err=%v), want 1", slug, len(apps), err)
 	}

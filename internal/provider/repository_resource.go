@@ -221,7 +221,7 @@ func (r *RepositoryResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	if repo.UUID == "" {
-		diagnostics.AnswerLacks(&resp.Diagnostics, "repository", "uuid", "in the Control Panel (the organisation's repositories)")
+		diagnostics.AnswerLacks(&resp.Diagnostics, "repository", "uuid", "in the Control Panel (the organisation's repositories)", repo.Words)
 		return
 	}
 	var state RepositoryModel
