@@ -58,23 +58,35 @@ func AddAPIError(diags *diag.Diagnostics, summary string, err error, fields Fiel
 }
 
 // MissingToken is the diagnostic for a provider configured without a token;
-// envVar is the environment variable the provider also reads it from.
-func MissingToken(diags *diag.Diagnostics, envVar string) {
+// envVar is the environment variable the provider also reads it from, and
+// lookedIn says where it looked for the token Divio's CLI keeps (a netrc
+// file and machine), or why it did not.
+func MissingToken(diags *diag.Diagnostics, envVar, lookedIn string) {
 	diags.AddAttributeError(path.Root("api_token"), "Missing Divio API token",
 		"The provider needs an API token. Set api_token in the provider block or the "+envVar+
-			" environment variable. A token can be created in the Divio Control Panel under Account settings > Access token.")
+			" environment variable, or log in with Divio's CLI (divio login), which keeps the token in ~/.netrc. "+
+			"The provider looked for that token: "+lookedIn+". A token can be created in the Divio Control Panel "+
+			"under Account settings > Access token.")
 }
 
-// MalformedToken is the diagnostic for a token that cannot be a Divio token,
-// taken from api_token or (fromEnv) from the environment variable envVar.
-func MalformedToken(diags *diag.Diagnostics, envVar string, fromEnv bool) {
-	source := "api_token"
-	if fromEnv {
-		source = "the " + envVar + " environment variable"
-	}
+// MalformedToken is the diagnostic for a token that cannot be a Divio
+// token; source says where it came from ("api_token", "the DIVIO_API_TOKEN
+// environment variable", a netrc file and machine), envVar is the variable
+// to set instead.
+func MalformedToken(diags *diag.Diagnostics, source, envVar string) {
 	diags.AddAttributeError(path.Root("api_token"), "Malformed Divio API token",
 		"The token from "+source+" contains whitespace or control characters (often a trailing newline from a "+
 			"file). Set api_token or "+envVar+" to the token alone.")
+}
+
+// UnreadableNetrc reports a netrc file that exists but cannot be read: the
+// provider would otherwise silently go without the token Divio's CLI
+// keeps there. err never holds the file's content.
+func UnreadableNetrc(diags *diag.Diagnostics, err error, envVar string) {
+	diags.AddAttributeError(path.Root("api_token"), "Cannot read the Divio CLI's token",
+		"The provider looks for the token Divio's CLI keeps in the netrc file when api_token and "+envVar+" are "+
+			"not set, and could not read it: "+err.Error()+". Fix the file (divio login writes it), or set api_token "+
+			"or "+envVar+".")
 }
 
 // InvalidAPIURL is the diagnostic for an unusable endpoint, taken from

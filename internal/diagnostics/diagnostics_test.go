@@ -69,12 +69,18 @@ func TestProviderSettingsWording(t *testing.T) {
 		attr  path.Path
 		wants []string
 	}{
-		{"missing token", func(d *diag.Diagnostics) { MissingToken(d, "TOKEN_VAR") }, path.Root("api_token"),
-			[]string{"Missing Divio API token", "api_token in the provider block or the TOKEN_VAR environment variable"}},
-		{"malformed token from the block", func(d *diag.Diagnostics) { MalformedToken(d, "TOKEN_VAR", false) }, path.Root("api_token"),
+		{"missing token", func(d *diag.Diagnostics) {
+			MissingToken(d, "TOKEN_VAR", "/home/x/.netrc has no machine control.divio.com")
+		}, path.Root("api_token"),
+			[]string{"Missing Divio API token", "api_token in the provider block or the TOKEN_VAR environment variable", "divio login", "/home/x/.netrc has no machine control.divio.com"}},
+		{"malformed token from the block", func(d *diag.Diagnostics) { MalformedToken(d, "api_token", "TOKEN_VAR") }, path.Root("api_token"),
 			[]string{"Malformed Divio API token", "The token from api_token contains", "Set api_token or TOKEN_VAR"}},
-		{"malformed token from the environment", func(d *diag.Diagnostics) { MalformedToken(d, "TOKEN_VAR", true) }, path.Root("api_token"),
+		{"malformed token from the environment", func(d *diag.Diagnostics) { MalformedToken(d, "the TOKEN_VAR environment variable", "TOKEN_VAR") }, path.Root("api_token"),
 			[]string{"The token from the TOKEN_VAR environment variable contains"}},
+		{"unreadable netrc", func(d *diag.Diagnostics) {
+			UnreadableNetrc(d, errors.New("/x/.netrc is not a valid netrc file (line 2)"), "TOKEN_VAR")
+		}, path.Root("api_token"),
+			[]string{"Cannot read the Divio CLI's token", "(line 2)", "set api_token or TOKEN_VAR"}},
 		{"invalid URL from the environment", func(d *diag.Diagnostics) { InvalidAPIURL(d, errors.New("no scheme"), "URL_VAR", true) }, path.Root("api_url"),
 			[]string{"Invalid Divio API URL", "from the URL_VAR environment variable is not usable: no scheme. Set api_url or URL_VAR"}},
 		{"bitbucket secret", func(d *diag.Diagnostics) { WebhookSecretForBitbucket(d, path.Root("secret_wo")) }, path.Root("secret_wo"),

@@ -4,14 +4,17 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -23,6 +26,7 @@ import (
 
 	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
+	"github.com/divio-community/terraform-provider-divio/internal/diviocli"
 	"github.com/divio-community/terraform-provider-divio/internal/validators"
 )
 
@@ -72,7 +76,8 @@ func (p *DivioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		Attributes: map[string]schema.Attribute{
 			"api_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Divio API. Defaults to the `" + EnvAPIURL +
-					"` environment variable, then to `" + divioapi.DefaultBaseURL + "`. Must be an absolute " +
+					"` environment variable, then to the zone Divio's CLI uses (`DIVIO_ZONE`, e.g. `eu.example.com` gives " +
+					"`https://api.eu.example.com`), then to `" + divioapi.DefaultBaseURL + "`. Must be an absolute " +
 					"`https://` URL (`http://` is accepted, with a warning unless it points at this machine); anything " +
 					"else is refused at plan time (`Invalid Divio API URL`). Must be known at plan time.",
 				Optional:   true,
@@ -80,7 +85,10 @@ func (p *DivioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"api_token": schema.StringAttribute{
 				MarkdownDescription: "Divio API token, sent as `Authorization: Token …`. Defaults to the `" +
-					EnvAPIToken + "` environment variable. Prefer the environment variable: a value " +
+					EnvAPIToken + "` environment variable, then to the token Divio's CLI keeps after `divio login`: the " +
+					"password of machine `control.<zone>` in `~/.netrc` (or the file `NETRC_PATH` names), where the zone is " +
+					"`DIVIO_ZONE` or `divio.com` — used only when the API URL is that zone's (`https://api.<zone>`), so that " +
+					"the token never goes to another host. Prefer the environment variable or the CLI's login: a value " +
 					"written in configuration ends up in version control. Without a token every plan fails (`Missing " +
 					"Divio API token`); one with whitespace or control characters, such as a trailing newline, is refused " +
 					"(`Malformed Divio API token`). Must be known at plan time.",
@@ -115,20 +123,8 @@ func (p *DivioProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	apiURL, urlFromEnv := valueOrEnv(config.APIURL, EnvAPIURL)
-	if apiURL == "" {
-		apiURL, urlFromEnv = divioapi.DefaultBaseURL, false
-	}
-	if err := divioapi.ValidateBaseURL(apiURL); err != nil {
-		diagnostics.InvalidAPIURL(&resp.Diagnostics, err, EnvAPIURL, urlFromEnv)
-	} else if isPlainHTTPToRemote(apiURL) {
-		diagnostics.PlainHTTP(&resp.Diagnostics, apiURL)
-	}
-
-	token, tokenFromEnv := valueOrEnv(config.APIToken, EnvAPIToken)
-	if token == "" {
-		diagnostics.MissingToken(&resp.Diagnostics, EnvAPIToken)
-	}
+	apiURL := resolveAPIURL(config.APIURL, &resp.Diagnostics)
+	token, tokenSource := resolveToken(config.APIToken, apiURL, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -144,7 +140,7 @@ func (p *DivioProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		// The URL passed ValidateBaseURL above, so New refused the token:
 		// the token rule (no whitespace or control characters) is the
 		// client's, and is written there only.
-		diagnostics.MalformedToken(&resp.Diagnostics, EnvAPIToken, tokenFromEnv)
+		diagnostics.MalformedToken(&resp.Diagnostics, tokenSource, EnvAPIToken)
 		return
 	}
 	tflog.Debug(ctx, "configured Divio API client", map[string]any{"api_url": apiURL})
@@ -193,16 +189,53 @@ func (p *DivioProvider) Actions(context.Context) []func() action.Action {
 	}
 }
 
-// valueOrEnv returns the configured value, else the environment variable's,
-// and whether it came from the environment (for the wording of errors).
-func valueOrEnv(v types.String, envVar string) (string, bool) {
-	if !v.IsNull() {
-		return v.ValueString(), false
+// resolveAPIURL is api_url, else DIVIO_API_URL, else the API of the zone
+// DIVIO_ZONE selects (as Divio's CLI), else https://api.divio.com; a URL
+// that cannot be used is reported on api_url, naming where it came from.
+func resolveAPIURL(configured types.String, diags *diag.Diagnostics) string {
+	apiURL, envVar := configured.ValueString(), ""
+	switch {
+	case !configured.IsNull():
+	case os.Getenv(EnvAPIURL) != "":
+		apiURL, envVar = os.Getenv(EnvAPIURL), EnvAPIURL
+	case os.Getenv(diviocli.EnvZone) != "":
+		apiURL, envVar = diviocli.APIURL(diviocli.Zone(os.Getenv)), diviocli.EnvZone
+	default:
+		apiURL = divioapi.DefaultBaseURL
 	}
-	if env, ok := os.LookupEnv(envVar); ok {
-		return env, true
+	if err := divioapi.ValidateBaseURL(apiURL); err != nil {
+		diagnostics.InvalidAPIURL(diags, err, cmp.Or(envVar, EnvAPIURL), envVar != "")
+	} else if isPlainHTTPToRemote(apiURL) {
+		diagnostics.PlainHTTP(diags, apiURL)
 	}
-	return "", false
+	return apiURL
+}
+
+// resolveToken is api_token, else DIVIO_API_TOKEN, else the token Divio's
+// CLI keeps in its netrc file for the zone's endpoint — only when apiURL is
+// that zone's API, so that a token never goes to another host than the
+// one it was filed for. source says where the token came from.
+func resolveToken(configured types.String, apiURL string, diags *diag.Diagnostics) (token, source string) {
+	switch {
+	case configured.ValueString() != "": // null and "" alike: not set
+		return configured.ValueString(), "api_token"
+	case os.Getenv(EnvAPIToken) != "":
+		return os.Getenv(EnvAPIToken), "the " + EnvAPIToken + " environment variable"
+	}
+	zone := diviocli.Zone(os.Getenv)
+	zoneAPI, host, file := diviocli.APIURL(zone), diviocli.NetrcHost(zone), diviocli.NetrcPath(os.Getenv)
+	if strings.TrimRight(apiURL, "/") != zoneAPI {
+		diagnostics.MissingToken(diags, EnvAPIToken, fmt.Sprintf("not in %s, which Divio's CLI fills for %s, not for %s", file, zoneAPI, apiURL))
+		return "", ""
+	}
+	token, found, err := diviocli.Token(file, host)
+	switch {
+	case err != nil:
+		diagnostics.UnreadableNetrc(diags, err, EnvAPIToken)
+	case !found:
+		diagnostics.MissingToken(diags, EnvAPIToken, fmt.Sprintf("%s has no password for machine %s", file, host))
+	}
+	return token, fmt.Sprintf("%s (machine %s)", file, host)
 }
 
 // isPlainHTTPToRemote reports an http:// URL whose host is not loopback:

@@ -3,7 +3,9 @@ package provider_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -83,5 +85,50 @@ func TestAccProvider_malformedEnvironmentURL(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Invalid Divio API URL.*DIVIO_API_URL environment variable`),
 			},
 		},
+	})
+}
+
+// With neither api_token nor DIVIO_API_TOKEN, the provider uses the token
+// Divio's CLI keeps after `divio login`: the password of the zone's
+// endpoint in the netrc file (here NETRC_PATH, with DIVIO_ZONE an endpoint
+// URL as the CLI accepts it). Without one, the error says where it looked;
+// and it never sends that token to an API URL of another zone.
+func TestAccProvider_tokenFromDivioCLI(t *testing.T) {
+	cp := acctest.StartControlPlane(t)
+	netrc := filepath.Join(t.TempDir(), "netrc")
+	host := strings.TrimPrefix(cp.URL, "http://")
+	host = host[:strings.LastIndex(host, ":")]
+	if err := os.WriteFile(netrc, []byte("machine "+host+"\n  login ada@acme.test\n  password "+cp.Token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DIVIO_API_TOKEN", "")
+	t.Setenv("DIVIO_API_URL", "")
+	t.Setenv("NETRC_PATH", netrc)
+	t.Setenv("DIVIO_ZONE", cp.URL)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: applicationBySlug,
+			Check:  resource.TestCheckResourceAttr("data.divio_application.app", "id", cp.AppID(acctest.AppSlug)),
+		}},
+	})
+
+	t.Setenv("NETRC_PATH", filepath.Join(t.TempDir(), "none"))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: applicationBySlug, PlanOnly: true,
+			ExpectError: regexp.MustCompile(`(?s)Missing Divio API token.*divio\s+login.*none\s+has\s+no\s+password\s+for\s+machine\s+127\.0\.0\.1`),
+		}},
+	})
+
+	t.Setenv("NETRC_PATH", netrc)
+	t.Setenv("DIVIO_ZONE", "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("provider \"divio\" {\n api_url = %q\n}\n", cp.URL) + applicationBySlug, PlanOnly: true,
+			ExpectError: regexp.MustCompile(`(?s)Missing Divio API token.*fills\s+for\s+https://api\.divio\.com,\s+not\s+for\s+http://127`),
+		}},
 	})
 }
