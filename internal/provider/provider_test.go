@@ -14,6 +14,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(installKeyEnv) != "" {
+		installKeyFromProvisioner() // run by a provisioner of readme_test.go
+	}
 	if err := acctest.ConfigureEnvironment(); err != nil {
 		fmt.Fprintln(os.Stderr, "acceptance test environment:", err)
 		os.Exit(1)
