@@ -2,6 +2,8 @@ module github.com/divio-community/terraform-provider-divio
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/bgentry/go-netrc v0.0.0-20140422174119-9fd32a8b3d3d
 	github.com/go-git/go-billy/v5 v5.9.2
