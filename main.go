@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command terraform-provider-divio serves the Divio provider to Terraform and
 // OpenTofu over plugin protocol 6.
 package main

@@ -44,7 +44,7 @@ variable "application_slug" {
 }
 
 variable "repository_url" {
-  description = "SSH URL of the external repository, e.g. git@github.com:acme/website.git. Its main branch may hold only LICENSE, README or README.rst."
+  description = "SSH URL of the external repository, e.g. git@github.com:acme/website.git. Its main branch may hold a single readme (such as README.md), a licence and dot files."
   type        = string
 }
 

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package acctest is the acceptance-test harness: it prepares the environment
 // for the real Terraform-compatible CLI, starts the reference control plane
 // in-process on loopback, and wires the provider to it.

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package contract holds the contract test between the API client
 // (internal/divioapi) and the reference control plane
 // (internal/controlplane): every answer the client reads decodes into its

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package controlplane is the reference control plane: an HTTP server that
 // implements the Divio API subset and the extensions documented in
 // templates/guides/control-plane-api.md.tmpl, backed by one SQLite file.

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 package controlplane
 
 // Strict mode (Config.Strict) is public-only mode that also answers no

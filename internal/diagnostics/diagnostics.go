@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package diagnostics turns API and configuration problems into Terraform
 // diagnostics. Every user-facing error wording of the provider lives here so
 // the messages stay consistent and each names the attribute and the fix.
@@ -181,7 +184,7 @@ func verificationCauses(stage string) string {
 		"- The remote repository requires a branch: the branch (by default main) must exist at the remote.\n" +
 		"- Authentication error: the deploy key (public_key) is not installed on the Git host, or the URL, " +
 		"username or token is wrong.\n" +
-		"- The branch holds more than a readme and a licence: Divio's documentation asks that of a new " +
+		"- The branch holds more than a single readme file (and a licence): Divio's documentation asks that of a new " +
 		"application's branch (the reference control plane checks it when migrate = false)."
 }
 
@@ -191,6 +194,24 @@ func VerificationTimedOut(diags *diag.Diagnostics, timeout string) {
 	diags.AddError("Repository verification did not finish",
 		"Divio was still checking the repository when the create timeout ("+timeout+") ended. Nothing was saved; "+
 			"run apply again to verify again, or raise timeouts.create.")
+}
+
+// MigrationVerificationTimedOut reports a verification still running when
+// the update timeout of a migration ended.
+func MigrationVerificationTimedOut(diags *diag.Diagnostics, timeout string) {
+	diags.AddError("Repository verification did not finish",
+		"Divio was still checking the repository when the update timeout ("+timeout+") ended. The application was "+
+			"not migrated and the state keeps the previous migration; run apply again to verify again, or raise "+
+			"timeouts.update.")
+}
+
+// ActionTimedOut reports an action still waiting for the API when its
+// invoke timeout ended.
+func ActionTimedOut(diags *diag.Diagnostics, action, timeout string, err error) {
+	diags.AddError("Action did not finish",
+		action+" was still waiting for the Divio API when its invoke timeout ("+timeout+") ended. The server may "+
+			"still complete it: check data.divio_repository_sync_status, run the action again, or raise "+
+			"timeouts.invoke in the action's config. ("+err.Error()+")")
 }
 
 // ReverificationPlanned warns, on refresh, that a verified repository is

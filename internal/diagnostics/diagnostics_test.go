@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 package diagnostics
 
 import (
@@ -124,7 +127,7 @@ func TestVerificationFailedWording(t *testing.T) {
 	VerificationFailed(&public, path.Root("repository"), "clone", "", "")
 	VerificationFailed(&detailed, path.Root("branch"), "clone", "branch_missing", "The remote repository requires a branch: no branch main.")
 	text := diagText(public)
-	for _, want := range []string{"requires a branch", "Authentication error", "more than a readme and a licence", "run apply again"} {
+	for _, want := range []string{"requires a branch", "Authentication error", "more than a single readme file (and a licence)", "run apply again"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("public wording lacks %q: %s", want, text)
 		}

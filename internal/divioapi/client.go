@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package divioapi is the client for Divio's control-plane API. Every request
 // the provider makes passes through Client.Do (or ListAll, which uses it), so
 // that requests are counted, retried and logged in one place.

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package diviocli reads the settings Divio's own CLI (divio/divio-cli)
 // keeps, so that a user who ran `divio login` needs no other set-up: the
 // zone (DIVIO_ZONE), the endpoint it implies, and the API token the CLI

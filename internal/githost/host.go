@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package githost runs real Git hosts on loopback for the acceptance tests
 // and the demo, each serving bare repositories in a private directory:
 //

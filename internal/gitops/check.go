@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package gitops runs the access check of Divio's external Git repository
 // feature: when an application is bound to a repository, the control plane
 // proves that it can reach the repository with the application's
@@ -22,7 +25,8 @@
 // transports), guard.go (the address guard against server-side request
 // forgery), mirror.go (Sync), mirrorfetch.go (its incremental fetch),
 // ancestry.go (is the old head an ancestor of the new one), lsremote.go
-// (RemoteBranchExists), messages.go (every message wording).
+// (RemoteBranchExists), newapp.go (what a new application's branch may
+// hold), messages.go (every message wording).
 package gitops
 
 import (
@@ -37,7 +41,6 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 
 	"github.com/divio-community/terraform-provider-divio/internal/giturl"
@@ -77,11 +80,6 @@ const minRedactedToken = 8
 // MaxFiles is how many top-level entries CheckResult.Files lists at most.
 const MaxFiles = 1000
 
-// newApplicationFiles are the only top-level entries the branch of a new
-// application may hold (besides .git, which is never in a tree). The
-// wording in msgBranchNotEmpty names them too.
-var newApplicationFiles = []string{"LICENSE", "README", "README.rst"}
-
 // Auth holds the credentials for one check. Only the ones for the URL's
 // scheme are used.
 type Auth struct {
@@ -95,7 +93,7 @@ type CheckRequest struct {
 	URL            string // re-validated with giturl.Validate
 	Branch         string // "" means DefaultBranch
 	Auth           Auth
-	NewApplication bool // a new Divio application: the branch may only contain LICENSE, README, README.rst
+	NewApplication bool // a new Divio application: the branch may hold only one readme, one licence and dot files (newapp.go)
 	WriteAccess    bool // verify push access (receive-pack advertisement, no ref updated)
 	// PushOnly verifies push access alone: the receive-pack advertisement,
 	// without reading the branch (Branch and NewApplication are not used).
@@ -304,8 +302,8 @@ func (r *run) steps(ctx context.Context) error {
 		}
 	}
 	if r.req.NewApplication {
-		if extra := tip.unexpectedFiles(); len(extra) > 0 {
-			return failure(CodeBranchNotEmpty, msgBranchNotEmpty(r.branch, extra))
+		if p := checkNewApplicationTree(tip.entries); !p.empty() {
+			return failure(CodeBranchNotEmpty, msgBranchNotEmpty(r.branch, p))
 		}
 	}
 	r.result.Code = CodeSuccess
@@ -573,31 +571,4 @@ func (t *branchTip) files() []string {
 		names = names[:MaxFiles]
 	}
 	return names
-}
-
-// unexpectedFiles lists, sorted, the top-level entries a new application's
-// branch must not hold; directories end with "/".
-func (t *branchTip) unexpectedFiles() []string {
-	var out []string
-	for _, e := range t.entries {
-		if isNewApplicationFile(e.Name) || e.Name == ".git" {
-			continue
-		}
-		name := e.Name
-		if e.Mode == filemode.Dir {
-			name += "/"
-		}
-		out = append(out, name)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func isNewApplicationFile(name string) bool {
-	for _, f := range newApplicationFiles {
-		if name == f {
-			return true
-		}
-	}
-	return false
 }

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 package gitops
 
 import (
@@ -99,13 +102,14 @@ func TestCheckNewApplicationWithExtraFiles(t *testing.T) {
 	t.Parallel()
 	h := sharedHost(t)
 	key := newDeployKey(t, h, &readWrite)
-	repo, sha := newRepo(t, h, map[string]string{"README": "x", "LICENSE": "x", ".gitignore": "*.pyc", "manage.py": "x", "app/settings.py": "x"})
+	repo, sha := newRepo(t, h, map[string]string{"README": "x", "LICENSE": "x", ".gitignore": "*.pyc", "manage.py": "x", "app/settings.py": "x",
+		".github/workflows/ci.yml": "on: push"})
 	req := sshRequest(repo, key)
 	req.NewApplication = true
 	res := loopbackChecker().Check(testContext(t), req)
 	wantCode(t, res, CodeBranchNotEmpty)
-	wantContains(t, res.Message, `".gitignore", "app/", "manage.py"`, `"main"`, "LICENSE, README or README.rst")
-	wantNotContains(t, res.Message, `"README"`, `"LICENSE"`)
+	wantContains(t, res.Message, `also holds ".github/", "app/", "manage.py".`, `"main"`, "single readme file", "README", "LICENSE", ".gitignore")
+	wantNotContains(t, res.Message, `"README"`, `"LICENSE"`, `".gitignore"`)
 	if res.Commit != sha {
 		t.Errorf("Commit = %q, want %q even when the branch is refused", res.Commit, sha)
 	}

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 package gitops
 
 // The fetch: list the remote's refs, then fetch the tip of one branch with

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 package gitops
 
 // Every message wording lives here. Messages reach users through the
@@ -272,7 +275,7 @@ func msgBranchMissing(branch, repo string, available []string) string {
 }
 
 func msgEmptyRepository(branch, repo string) string {
-	return fmt.Sprintf("The remote repository requires a branch: %q has no commits or branches yet. Create the branch %q with a first commit (for a new application holding only a README or LICENSE) and push it. %s",
+	return fmt.Sprintf("The remote repository requires a branch: %q has no commits or branches yet. Create the branch %q with a first commit (for a new application, one holding only a readme file such as README.md, as Git hosts create it) and push it. %s",
 		repo, branch, trackingBranchRule)
 }
 
@@ -281,10 +284,46 @@ func msgInvalidBranch(branch string) string {
 		branch, DefaultBranch)
 }
 
-func msgBranchNotEmpty(branch string, extra []string) string {
-	return fmt.Sprintf("The branch %q must contain only LICENSE, README or README.rst for a new Divio application, but it also holds %s. "+
-		"Remove them from the branch or start from a new, empty repository. If the repository already holds your application's code, migrate the existing application to it instead.",
-		branch, listNames(extra, 20))
+// msgBranchNotEmpty explains a refusal by the new-application rule
+// (newapp.go): what the branch may hold, what breaks the rule, the fix.
+func msgBranchNotEmpty(branch string, p newApplicationProblems) string {
+	var dups []string
+	if len(p.readmes) > 0 {
+		dups = append(dups, fmt.Sprintf("%d readme files (%s)", len(p.readmes), listNames(p.readmes, maxListedEntries)))
+	}
+	if len(p.licences) > 0 {
+		dups = append(dups, fmt.Sprintf("%d licence files (%s)", len(p.licences), listNames(p.licences, maxListedEntries)))
+	}
+	holds := "holds " + strings.Join(dups, " and ")
+	switch {
+	case len(p.others) > 0 && len(dups) == 0:
+		holds = "also holds " + listNames(p.others, maxListedEntries)
+	case len(p.others) > 0:
+		holds += " and also " + listNames(p.others, maxListedEntries)
+	}
+	return fmt.Sprintf("The branch %q of a new Divio application may hold only a single readme file, a single licence file and dot files, but it %s. "+
+		"A readme file is README and a licence file is LICENSE, LICENCE or COPYING, each bare or ending in %s, in any letter case; "+
+		"dot files are files (not directories) whose names start with a dot, such as .gitignore. "+
+		"Remove the other entries from the branch, keeping at most one readme file and one licence file, or start from a new repository holding only the README that the Git host creates with it. "+
+		"If the repository already holds your application's code, migrate the existing application to it instead.",
+		branch, holds, textFileEndingsWords())
+}
+
+// maxListedEntries is how many entries msgBranchNotEmpty names per list.
+const maxListedEntries = 20
+
+// textFileEndingsWords is textFileEndings in words: ".md, .markdown, .rst or .txt".
+func textFileEndingsWords() string {
+	var endings []string
+	for _, e := range textFileEndings {
+		if e != "" {
+			endings = append(endings, e)
+		}
+	}
+	if len(endings) < 2 {
+		return strings.Join(endings, "")
+	}
+	return strings.Join(endings[:len(endings)-1], ", ") + " or " + endings[len(endings)-1]
 }
 
 func msgTooLarge(branch string, limit int64) string {

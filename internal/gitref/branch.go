@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package gitref holds Git's rules for branch names, used by the provider's
 // plan-time validators and by the control plane, so the rules exist once.
 package gitref

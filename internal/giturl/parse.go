@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package giturl holds the rules for the URL of an external Git repository
 // that Divio clones: which spellings are accepted, why the others are refused
 // (with a message a user can act on), and the canonical form used to decide

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package hooksender sends push webhook deliveries the way GitHub, GitLab
 // and Bitbucket Cloud send them (headers, signature, payload shape), so the
 // demo and the tests exercise the control plane's receiver as a Git host

@@ -1,8 +1,14 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -38,11 +44,24 @@ type ApplicationRepositoryResource struct {
 
 // ApplicationRepositoryModel is the resource's state.
 type ApplicationRepositoryModel struct {
-	Application types.String `tfsdk:"application"`
-	Repository  types.String `tfsdk:"repository"`
-	Branch      types.String `tfsdk:"branch"`
-	Migrate     types.Bool   `tfsdk:"migrate"`
+	Application types.String   `tfsdk:"application"`
+	Repository  types.String   `tfsdk:"repository"`
+	Branch      types.String   `tfsdk:"branch"`
+	Migrate     types.Bool     `tfsdk:"migrate"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
+
+// sameMigration reports whether m asks for the migration other records:
+// only the timeouts differ.
+func (m *ApplicationRepositoryModel) sameMigration(other *ApplicationRepositoryModel) bool {
+	return m.Application.Equal(other.Application) && m.Repository.Equal(other.Repository) &&
+		m.Branch.Equal(other.Branch) && m.Migrate.Equal(other.Migrate)
+}
+
+// defaultMigrationTimeout bounds a create or an update (the verification and
+// then the migration) unless timeouts says otherwise: the bound the
+// verification always had (defaultVerifyTimeout).
+const defaultMigrationTimeout = defaultVerifyTimeout
 
 // ApplicationRepositoryIdentity identifies the resource by its application.
 type ApplicationRepositoryIdentity struct {
@@ -53,7 +72,7 @@ func (r *ApplicationRepositoryResource) Metadata(_ context.Context, req resource
 	resp.TypeName = req.ProviderTypeName + "_application_repository"
 }
 
-func (r *ApplicationRepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *ApplicationRepositoryResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Moves an existing application (one on Divio's own Git server, or already on an " +
 			"external repository) to an external repository: the Control Panel's **Migrate to external repository**. " +
@@ -83,12 +102,26 @@ func (r *ApplicationRepositoryResource) Schema(_ context.Context, _ resource.Sch
 			},
 			"migrate": schema.BoolAttribute{
 				MarkdownDescription: "Verify as a migration. Default `true`: the branch may hold any code. " +
-					"`false` checks it as for a new application (only `LICENSE`, `README`, `README.rst`). A change verifies " +
+					"`false` checks it as for a new application (a single readme, a licence and dot files). A change verifies " +
 					"and migrates again, in place. Extension `application_migration`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
 			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create: true,
+				CreateDescription: "How long create may take: the verification and then the migration, a duration " +
+					"such as `20m`. Default `10m`. When it ends first, create fails (`Repository verification did not " +
+					"finish`, or `Could not migrate the application`) and nothing is saved: apply again.",
+				Update: true,
+				UpdateDescription: "How long an update (a change of `repository`, `branch` or `migrate`: verify and " +
+					"migrate again) may take, a duration such as `20m`. Default `10m`. When it ends first, the update " +
+					"fails (`Repository verification did not finish`, or `Could not migrate the application`) and the " +
+					"state keeps the previous migration: apply again. A change of `timeouts` alone updates the state " +
+					"only.",
+			}),
 		},
 	}
 }
@@ -113,26 +146,54 @@ func (r *ApplicationRepositoryResource) ModifyPlan(ctx context.Context, req reso
 }
 
 func (r *ApplicationRepositoryResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.migrate(ctx, req.Plan.Get, &resp.State, &resp.Diagnostics, resp.Identity)
-}
-
-func (r *ApplicationRepositoryResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.migrate(ctx, req.Plan.Get, &resp.State, &resp.Diagnostics, resp.Identity)
-}
-
-// migrate verifies the repository and moves the application to it.
-func (r *ApplicationRepositoryResource) migrate(ctx context.Context, getPlan func(context.Context, any) diag.Diagnostics, state *tfsdk.State, diags *diag.Diagnostics, identity *tfsdk.ResourceIdentity) {
 	var plan ApplicationRepositoryModel
-	diags.Append(getPlan(ctx, &plan)...)
-	if diags.HasError() {
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	verifyCtx, cancel := context.WithTimeout(ctx, defaultVerifyTimeout)
+	timeout, d := plan.Timeouts.Create(ctx, defaultMigrationTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.migrate(ctx, &plan, "create", timeout, &resp.State, &resp.Diagnostics, resp.Identity)
+}
+
+// Update verifies and migrates again when the migration changes; a change
+// of timeouts alone is only recorded.
+func (r *ApplicationRepositoryResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state ApplicationRepositoryModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.sameMigration(&state) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		setIdentity(ctx, resp.Identity, ApplicationRepositoryIdentity{Application: plan.Application}, &resp.Diagnostics)
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultMigrationTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.migrate(ctx, &plan, "update", timeout, &resp.State, &resp.Diagnostics, resp.Identity)
+}
+
+// migrate verifies the repository and moves the application to it, both
+// within timeout (operation, "create" or "update", names it in errors).
+func (r *ApplicationRepositoryResource) migrate(ctx context.Context, plan *ApplicationRepositoryModel, operation string, timeout time.Duration, state *tfsdk.State, diags *diag.Diagnostics, identity *tfsdk.ResourceIdentity) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	_, err := r.client.VerifyRepository(verifyCtx, plan.Repository.ValueString(), divioapi.VerifyOptions{
+	_, err := r.client.VerifyRepository(ctx, plan.Repository.ValueString(), divioapi.VerifyOptions{
 		Branch: plan.Branch.ValueString(), Migrate: plan.Migrate.ValueBool(),
 	})
-	if !verified(err, defaultVerifyTimeout, diags) {
+	if operation == "update" && errors.Is(err, context.DeadlineExceeded) {
+		diagnostics.MigrationVerificationTimedOut(diags, timeout.String())
+		return
+	}
+	if !verified(err, timeout, diags) {
 		return
 	}
 	app, err := r.client.MigrateApplicationRepository(ctx, plan.Application.ValueString(), divioapi.MigrateRepositoryRequest{
@@ -145,7 +206,7 @@ func (r *ApplicationRepositoryResource) migrate(ctx context.Context, getPlan fun
 		return
 	}
 	plan.Repository = types.StringPointerValue(app.Repository)
-	diags.Append(state.Set(ctx, &plan)...)
+	diags.Append(state.Set(ctx, plan)...)
 	setIdentity(ctx, identity, ApplicationRepositoryIdentity{Application: plan.Application}, diags)
 }
 

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package provider is the Terraform glue of the Divio provider: one file per
 // Terraform type, each translating between Terraform values and the
 // divioapi client. Domain rules live in their own packages.

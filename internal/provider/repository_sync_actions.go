@@ -1,9 +1,15 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -63,14 +69,20 @@ func NewRepositoryResetToOriginAction() action.Action {
 
 // repositorySyncActionModel is the actions' configuration.
 type repositorySyncActionModel struct {
-	Application types.String `tfsdk:"application"`
+	Application types.String   `tfsdk:"application"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
+
+// defaultSyncTimeout bounds an action's call unless timeouts.invoke says
+// otherwise: the retry budget the API client always gave it (a busy API is
+// retried for 5 minutes).
+const defaultSyncTimeout = 5 * time.Minute
 
 func (a *repositorySyncAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + a.typeName
 }
 
-func (a *repositorySyncAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+func (a *repositorySyncAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: a.description,
 		Attributes: map[string]schema.Attribute{
@@ -79,6 +91,14 @@ func (a *repositorySyncAction) Schema(_ context.Context, _ action.SchemaRequest,
 				Required:            true,
 				Validators:          []validator.String{validators.UUID()},
 			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
+				InvokeDescription: "How long the action may take, a duration such as `10m` (the pull and the " +
+					"retries of a busy API included). Default `5m`. When it ends first, the action fails (`" +
+					"Action did not finish`): run it again; what the server was doing may still complete, which the " +
+					"sync status (`data.divio_repository_sync_status`) shows.",
+			}),
 		},
 	}
 }
@@ -98,7 +118,18 @@ func (a *repositorySyncAction) Invoke(ctx context.Context, req action.InvokeRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	status, err := a.run(a.client, ctx, config.Application.ValueString())
+	timeout, d := config.Timeouts.Invoke(ctx, defaultSyncTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	status, err := a.run(a.client, callCtx, config.Application.ValueString())
+	if errors.Is(err, context.DeadlineExceeded) && callCtx.Err() != nil {
+		diagnostics.ActionTimedOut(&resp.Diagnostics, "divio"+a.typeName, timeout.String(), err)
+		return
+	}
 	if err != nil {
 		diagnostics.AddAPIError(&resp.Diagnostics, a.failure, err, nil)
 		return

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package sealbox encrypts small secrets at rest with XChaCha20-Poly1305.
 //
 // A sealed value is the random 24-byte nonce followed by the ciphertext and

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package sshkey generates the SSH key pairs that the control plane issues as
 // deploy keys for external Git repositories.
 package sshkey

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package validators holds the plan-time checks shared by the provider's
 // Terraform types, so each rule (and its wording) exists once.
 package validators

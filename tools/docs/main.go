@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command docs regenerates the provider's docs/ with tfplugindocs.
 //
 // It reads the provider's schema from the provider itself, in-process: it
@@ -9,13 +12,20 @@
 // --providers-schema. No CLI is involved, so no CLI version limits what is
 // documented (OpenTofu's schema JSON has no actions or list resources, and
 // tfplugindocs would otherwise download Terraform).
+//
+// With -validate it runs `tfplugindocs validate` on docs/ instead, with the
+// same in-process schema (so that the file-mismatch check sees every type)
+// and the subcategories the templates use: "Public API" and "Extensions"
+// for the type pages, "Guides" for the guides.
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,14 +47,21 @@ const providerName = "divio"
 func main() {
 	providerDir := flag.String("provider-dir", "../..", "root of the provider's repository")
 	schemaOut := flag.String("schema-out", "", "also write the schema JSON to this file (for inspection)")
+	validate := flag.Bool("validate", false, "run `tfplugindocs validate` on docs/ instead of generating it")
 	flag.Parse()
-	if err := run(*providerDir, *schemaOut); err != nil {
+	if err := run(*providerDir, *schemaOut, *validate); err != nil {
 		fmt.Fprintln(os.Stderr, "docs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(providerDir, schemaOut string) error {
+// Subcategories of the front matter, checked by -validate.
+const (
+	typeSubcategories  = "Public API,Extensions"
+	guideSubcategories = "Guides"
+)
+
+func run(providerDir, schemaOut string, validate bool) error {
 	root, err := filepath.Abs(providerDir)
 	if err != nil {
 		return err
@@ -74,15 +91,50 @@ func run(providerDir, schemaOut string) error {
 			return err
 		}
 	}
-	cmd := exec.Command("go", "run", "github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs", "generate",
+	args := []string{"generate",
 		"--provider-dir", root, "--provider-name", providerName, "--rendered-provider-name", "Divio",
-		"--providers-schema", schemaFile)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("tfplugindocs: %w", err)
+		"--providers-schema", schemaFile}
+	if validate {
+		args = []string{"validate",
+			"--provider-dir", root, "--provider-name", providerName, "--providers-schema", schemaFile,
+			"--allowed-resource-subcategories", typeSubcategories,
+			"--allowed-guide-subcategories", guideSubcategories}
 	}
-	return nil
+	cmd := exec.Command("go", append([]string{"run", "github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs"}, args...)...)
+	cmd.Stdout = os.Stdout
+	// tfplugindocs logs every file it looks at with log.Printf("[DEBUG] …"),
+	// unconditionally: those lines are dropped, the rest (its errors) kept.
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("tfplugindocs %s: %w", args[0], err)
+	}
+	copied := make(chan error, 1)
+	go func() { copied <- withoutDebugLines(os.Stderr, stderr) }()
+	copyErr := <-copied
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("tfplugindocs %s: %w", args[0], err)
+	}
+	return copyErr
+}
+
+// withoutDebugLines copies r to w without the lines Go's log package wrote
+// at [DEBUG].
+func withoutDebugLines(w io.Writer, r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), " [DEBUG] ") {
+			continue
+		}
+		if _, err := fmt.Fprintln(w, sc.Text()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
 }
 
 // providerSchema asks the provider's protocol 6 server for every schema it
@@ -136,6 +188,9 @@ func providerSchema(ctx context.Context) (*tfjson.ProviderSchema, error) {
 			ps.ResourceIdentitySchemas[name] = &tfjson.IdentitySchema{Version: uint64(s.Version), Attributes: attrs}
 		}
 	}
+	if err := markRequiredInBlock(ps); err != nil {
+		return nil, err
+	}
 	if len(resp.Functions) > 0 {
 		return nil, fmt.Errorf("the provider has functions, which this generator does not convert yet")
 	}
@@ -143,6 +198,45 @@ func providerSchema(ctx context.Context) (*tfjson.ProviderSchema, error) {
 		return nil, c.err
 	}
 	return ps, nil
+}
+
+// requiredInBlock lists, per resource type, the attributes of an optional
+// nested block ("block.attribute") that the provider requires whenever the
+// block is present (its ValidateConfig refuses the block without them).
+// The schema cannot say so: terraform-plugin-framework enforces the
+// Required attributes of a SingleNestedBlock even when the block is absent
+// ("Missing Configuration for Required Attribute" on every configuration
+// without it), so they are Optional there. The docs show them under
+// Required in the block's nested schema, which is what a configuration
+// must hold. Each entry must exist and be Optional in the schema, so that
+// the list cannot outlive a change of the schema.
+var requiredInBlock = map[string][]string{
+	"divio_repository": {"https.username", "https.password_wo", "https.password_wo_version"},
+}
+
+func markRequiredInBlock(ps *tfjson.ProviderSchema) error {
+	for typeName, paths := range requiredInBlock {
+		s, ok := ps.ResourceSchemas[typeName]
+		if !ok {
+			return fmt.Errorf("requiredInBlock: no resource %s", typeName)
+		}
+		for _, p := range paths {
+			blockName, attrName, _ := strings.Cut(p, ".")
+			block, ok := s.Block.NestedBlocks[blockName]
+			if !ok {
+				return fmt.Errorf("requiredInBlock: %s has no block %q", typeName, blockName)
+			}
+			attr, ok := block.Block.Attributes[attrName]
+			switch {
+			case !ok:
+				return fmt.Errorf("requiredInBlock: %s.%s has no attribute %q", typeName, blockName, attrName)
+			case !attr.Optional || attr.Required:
+				return fmt.Errorf("requiredInBlock: %s.%s is no longer Optional in the schema: remove it from the list", typeName, p)
+			}
+			attr.Optional, attr.Required = false, true
+		}
+	}
+	return nil
 }
 
 func diagnosticsError(call string, diags []*tfprotov6.Diagnostic) error {

@@ -2,5 +2,9 @@
 action "divio_repository_update" "web" {
   config {
     application = data.divio_application.web.id
+
+    timeouts {
+      invoke = "10m" # default 5m
+    }
   }
 }

@@ -14,4 +14,8 @@ resource "divio_application_repository" "legacy" {
   repository  = divio_repository.legacy.id
   branch      = "main"
   migrate     = true # the branch holds the application's code
+
+  timeouts {
+    create = "20m" # the verification and the migration; default 10m
+  }
 }

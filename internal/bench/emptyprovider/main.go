@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command emptyprovider is a framework provider that does nothing: the
 // baseline the provider's memory is measured against in BENCHMARKS.md. Its
 // one resource, empty_repository, has the attributes of divio_repository

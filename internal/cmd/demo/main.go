@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command demo is `make demo`: it builds the provider and the reference
 // control plane, starts the control plane with the quickstart seed, points a
 // Terraform-compatible CLI at the freshly built provider through

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command divio-control-plane runs the reference control plane: the API
 // the Terraform provider talks to, stored in one SQLite file.
 //

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package store keeps the control plane's state in one SQLite file.
 //
 // It knows nothing of HTTP: callers pass the UUID of the user on whose

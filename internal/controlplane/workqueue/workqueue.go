@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-divio authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package workqueue runs keyed jobs on a pool of workers. The jobs of one
 // key run one at a time, in the order they were added; jobs of different
 // keys run in parallel, a key taking its turn at the back of the line after

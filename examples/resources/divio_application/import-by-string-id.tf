@@ -1,0 +1,4 @@
+import {
+  to = divio_application.web
+  id = "9c2f5d1a-6b7e-4f3a-8c1d-0e2b4a6c8d9f"
+}
