@@ -75,6 +75,15 @@ type Options struct {
 	Faults *controlplane.Faults
 	// SyncWorkers is how many pulls run at once; 0 means the default.
 	SyncWorkers int
+	// Organisations are seeded after OrgName and OtherOrgName, each with
+	// the user of Token as a member (and any Users they name), e.g. an
+	// organisation of HandMadeApplications to adopt.
+	Organisations []controlplane.SeedOrganisation
+	// PageSize, when positive, makes every list answer pages of at most
+	// that many items, as a server whose largest page is that small: the
+	// page_size a request asks for is lowered to it. Strict mode has pages
+	// of 2 already; this gives small pages with the extensions too.
+	PageSize int
 }
 
 // StartControlPlaneWith is StartControlPlane with options.
@@ -85,7 +94,7 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 		DBPath:         filepath.Join(t.TempDir(), "control-plane.db"),
 		EncryptionKey:  randomBytes(t, 32),
 		Dev:            true,
-		Middleware:     []func(http.Handler) http.Handler{requests.Middleware, faults.Middleware},
+		Middleware:     []func(http.Handler) http.Handler{requests.Middleware, faults.Middleware, pageSizeLimit(opts.PageSize)},
 		PublicOnly:     opts.PublicOnly,
 		Strict:         opts.Strict,
 		StrictThrottle: opts.StrictThrottle,
@@ -101,7 +110,7 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 		t.Fatalf("start control plane: %v", err)
 	}
 	token, otherToken := "acc-"+hex.EncodeToString(randomBytes(t, 16)), "acc-"+hex.EncodeToString(randomBytes(t, 16))
-	seed, err := srv.Bootstrap(context.Background(), testSeed(token, otherToken))
+	seed, err := srv.Bootstrap(context.Background(), testSeed(token, otherToken, opts.Organisations))
 	if err != nil {
 		t.Fatalf("bootstrap control plane: %v", err)
 	}
@@ -113,11 +122,15 @@ func StartControlPlaneWith(t testing.TB, opts Options) *ControlPlane {
 	return &ControlPlane{URL: httpServer.URL, Token: token, OtherToken: otherToken, Server: srv, Seed: seed, Requests: requests, Faults: faults}
 }
 
-func testSeed(token, otherToken string) controlplane.Seed {
-	return controlplane.Seed{Organisations: []controlplane.SeedOrganisation{
+// testSeed is OrgName (whose member Ada has token) and OtherOrgName (whose
+// member Grace has otherToken) with their applications, then extra
+// organisations, each with Ada as a member.
+func testSeed(token, otherToken string, extra []controlplane.SeedOrganisation) controlplane.Seed {
+	ada := controlplane.SeedUser{Email: "ada@acme.test", FirstName: "Ada", LastName: "Lovelace", Token: token}
+	seed := controlplane.Seed{Organisations: []controlplane.SeedOrganisation{
 		{
 			Name:  OrgName,
-			Users: []controlplane.SeedUser{{Email: "ada@acme.test", FirstName: "Ada", LastName: "Lovelace", Token: token}},
+			Users: []controlplane.SeedUser{ada},
 			Applications: []controlplane.SeedApplication{
 				{Slug: AppSlug, Name: "Acme website", Environments: []controlplane.SeedEnvironment{
 					{Slug: "test", Branch: "develop"}, {Slug: "live", Branch: "main"},
@@ -131,6 +144,30 @@ func testSeed(token, otherToken string) controlplane.Seed {
 			Applications: []controlplane.SeedApplication{{Slug: OtherOrgAppSlug, Name: "Globex website"}},
 		},
 	}}
+	for _, org := range extra {
+		org.Users = append([]controlplane.SeedUser{ada}, org.Users...)
+		seed.Organisations = append(seed.Organisations, org)
+	}
+	return seed
+}
+
+// pageSizeLimit lowers the page_size of every GET to size (nothing when
+// size is not positive); a request without one asks for the server's
+// default, which is larger.
+func pageSizeLimit(size int) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if size <= 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			query := r.URL.Query()
+			if asked, err := strconv.Atoi(query.Get("page_size")); r.Method == http.MethodGet && (err != nil || asked <= 0 || asked > size) {
+				query.Set("page_size", strconv.Itoa(size))
+				r.URL.RawQuery = query.Encode()
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // AppID is the UUID of a seeded application.

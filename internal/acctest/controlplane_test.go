@@ -51,3 +51,21 @@ func TestFaultsThrottleNext(t *testing.T) {
 		t.Fatalf("throttled application: %d %s", resp.StatusCode, body)
 	}
 }
+
+// pageSizeLimit lowers a GET's page_size to the limit, or sets it, and
+// leaves a smaller one and other methods alone.
+func TestPageSizeLimit(t *testing.T) {
+	var got string
+	handler := pageSizeLimit(2)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = r.URL.RawQuery }))
+	for _, c := range []struct{ method, query, want string }{
+		{http.MethodGet, "page_size=100&organisation=x", "organisation=x&page_size=2"},
+		{http.MethodGet, "", "page_size=2"},
+		{http.MethodGet, "page=3&page_size=1", "page=3&page_size=1"},
+		{http.MethodPost, "page_size=100", "page_size=100"},
+	} {
+		handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(c.method, "/apps/v3/applications/?"+c.query, nil))
+		if got != c.want {
+			t.Errorf("%s ?%s: the server saw ?%s, want ?%s", c.method, c.query, got, c.want)
+		}
+	}
+}

@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 )
 
 // applicationView is an application as the API answers it: the public
@@ -36,7 +38,7 @@ type ApplicationDetails struct {
 	PlanGroup   string  `json:"plan_group"`
 	Region      string  `json:"region"`
 	AppTemplate *string `json:"app_template"` // the template's URL
-	// Branch is the branch the platform follows in the repository (pulls,
+	// Branch is the branch the platform follows in the repository (syncs,
 	// webhook deliveries); "main" on Divio's own Git server.
 	Branch    string `json:"branch"`
 	CreatedAt string `json:"created_at"`
@@ -129,19 +131,19 @@ func (s *Server) repositoryRule(r *http.Request, user store.User, organisationUU
 	return func(repo store.Repository, appUUID string) error {
 		switch {
 		case repo.OrganisationUUID != organisationUUID:
-			return fieldError("repository", msgRepositoryOtherOrg)
+			return httpx.FieldError("repository", msgRepositoryOtherOrg)
 		case repo.ApplicationUUID != "" && repo.ApplicationUUID != appUUID:
 			slug := "?"
 			if app, err := s.store.GetApplication(r.Context(), user.UUID, repo.ApplicationUUID); err == nil {
 				slug = app.Slug
 			}
-			return fieldError("repository", msgRepositoryTaken(slug))
+			return httpx.FieldError("repository", msgRepositoryTaken(slug))
 		case repo.State == store.StateInvalid:
-			return fieldError("repository", msgRepositoryInvalid(repo.UUID, repo.ErrorCode))
+			return httpx.FieldError("repository", msgRepositoryInvalid(repo.UUID, repo.ErrorCode))
 		case repo.State != store.StateCloned:
-			return fieldError("repository", msgRepositoryNotChecked(repo.UUID))
+			return httpx.FieldError("repository", msgRepositoryNotChecked(repo.UUID))
 		case !repo.Verified():
-			return fieldError("repository", msgRepositoryNoPush(repo.UUID))
+			return httpx.FieldError("repository", msgRepositoryNoPush(repo.UUID))
 		}
 		return nil
 	}
@@ -149,15 +151,15 @@ func (s *Server) repositoryRule(r *http.Request, user store.User, organisationUU
 
 // lookupRepository validates a requested repository reference: its UUID
 // if the user may see it; otherwise it adds a message to invalid.
-func (s *Server) lookupRepository(r *http.Request, user store.User, requested string, invalid validationErrors) (string, error) {
+func (s *Server) lookupRepository(r *http.Request, user store.User, requested string, invalid httpx.ValidationErrors) (string, error) {
 	id, ok := parseUUID(requested)
 	if !ok {
-		invalid.add("repository", invalidUUIDMessage(requested))
+		invalid.Add("repository", invalidUUIDMessage(requested))
 		return "", nil
 	}
 	_, err := s.store.GetRepository(r.Context(), user.UUID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		invalid.add("repository", msgDoesNotExist(requested))
+		invalid.Add("repository", msgDoesNotExist(requested))
 		return "", nil
 	}
 	return id, err
@@ -180,7 +182,7 @@ type createApplicationRequest struct {
 // server or on a verified external repository of its organisation.
 func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, user store.User) {
 	var request createApplicationRequest
-	if err := decodeJSON(r, &request); err != nil {
+	if err := httpx.DecodeJSON(r, &request); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -193,23 +195,23 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, user 
 	if errors.Is(err, store.ErrConflict) {
 		// A concurrent request took the slug (or the repository) first.
 		if taken, lookupErr := s.store.ApplicationSlugTaken(r.Context(), n.Slug); lookupErr == nil && taken {
-			err = fieldError("slug", msgSlugTaken)
+			err = httpx.FieldError("slug", msgSlugTaken)
 		} else {
-			err = fieldError("repository", msgRepositoryTaken("?"))
+			err = httpx.FieldError("repository", msgRepositoryTaken("?"))
 		}
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.createdApplicationAnswer(app))
+	httpx.WriteJSON(w, http.StatusCreated, s.createdApplicationAnswer(app))
 }
 
 // validateNewApplication checks a creation request field by field and
 // returns what to store; the repository rule is applied when it is stored.
 func (s *Server) validateNewApplication(r *http.Request, user store.User, request createApplicationRequest) (store.NewApplication, error) {
-	invalid := validationErrors{}
-	n := store.NewApplication{Branch: defaultBranch}
+	invalid := httpx.ValidationErrors{}
+	n := store.NewApplication{Branch: gitops.DefaultBranch}
 	n.Name = validateApplicationName(request.Name, invalid)
 	var err error
 	if n.Slug, err = s.validateNewSlug(r, request.Slug, invalid); err != nil {
@@ -236,28 +238,28 @@ func (s *Server) validateNewApplication(r *http.Request, user store.User, reques
 		n.Branch = *request.Branch
 		// Divio's CLI sends branch "main" even without a repository: the
 		// default is accepted, any other branch needs one.
-		if request.Repository == nil && *request.Branch != defaultBranch {
-			invalid.add("branch", msgBranchNeedsRepo)
+		if request.Repository == nil && *request.Branch != gitops.DefaultBranch {
+			invalid.Add("branch", msgBranchNeedsRepo)
 		}
 	}
-	if err := invalid.orNil(); err != nil {
+	if err := invalid.OrNil(); err != nil {
 		return n, err
 	}
-	for _, env := range defaultEnvironments {
-		n.Environments = append(n.Environments, store.NewEnvironment{Slug: env.Slug, Branch: n.Branch})
+	for _, slug := range store.DefaultEnvironments {
+		n.Environments = append(n.Environments, store.NewEnvironment{Slug: slug, Branch: n.Branch})
 	}
 	return n, nil
 }
 
 // validateApplicationName returns the name to store ("" after a message).
-func validateApplicationName(name *string, invalid validationErrors) string {
+func validateApplicationName(name *string, invalid httpx.ValidationErrors) string {
 	switch {
 	case name == nil:
-		invalid.add("name", msgRequired)
+		invalid.Add("name", msgRequired)
 	case strings.TrimSpace(*name) == "":
-		invalid.add("name", msgBlank)
+		invalid.Add("name", msgBlank)
 	case len(*name) > maxNameLength:
-		invalid.add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", maxNameLength))
+		invalid.Add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", maxNameLength))
 	default:
 		return *name
 	}
@@ -265,16 +267,16 @@ func validateApplicationName(name *string, invalid validationErrors) string {
 }
 
 // validateNewSlug returns a well-formed slug no application has.
-func (s *Server) validateNewSlug(r *http.Request, slug *string, invalid validationErrors) (string, error) {
+func (s *Server) validateNewSlug(r *http.Request, slug *string, invalid httpx.ValidationErrors) (string, error) {
 	switch {
 	case slug == nil:
-		invalid.add("slug", msgRequired)
+		invalid.Add("slug", msgRequired)
 	case !applicationSlugPattern.MatchString(*slug):
-		invalid.add("slug", msgSlugFormat)
+		invalid.Add("slug", msgSlugFormat)
 	default:
 		taken, err := s.store.ApplicationSlugTaken(r.Context(), *slug)
 		if taken {
-			invalid.add("slug", msgSlugTaken)
+			invalid.Add("slug", msgSlugTaken)
 		}
 		return *slug, err
 	}
@@ -283,16 +285,16 @@ func (s *Server) validateNewSlug(r *http.Request, slug *string, invalid validati
 
 // validatePlacement returns the plan group and the region, which must be
 // one of the plan group's.
-func (s *Server) validatePlacement(r *http.Request, planGroup, region *string, invalid validationErrors) (string, string, error) {
+func (s *Server) validatePlacement(r *http.Request, planGroup, region *string, invalid httpx.ValidationErrors) (string, string, error) {
 	ctx := r.Context()
 	var group store.PlanGroup
 	var err error
 	if planGroup == nil {
-		invalid.add("plan_group", msgRequired)
+		invalid.Add("plan_group", msgRequired)
 	} else if id, ok := parseUUID(*planGroup); !ok {
-		invalid.add("plan_group", invalidUUIDMessage(*planGroup))
+		invalid.Add("plan_group", invalidUUIDMessage(*planGroup))
 	} else if group, err = s.store.GetPlanGroup(ctx, id); errors.Is(err, store.ErrNotFound) {
-		invalid.add("plan_group", msgDoesNotExist(*planGroup))
+		invalid.Add("plan_group", msgDoesNotExist(*planGroup))
 	} else if err != nil {
 		return "", "", err
 	}
@@ -302,7 +304,7 @@ func (s *Server) validatePlacement(r *http.Request, planGroup, region *string, i
 	case found.UUID == "":
 		return group.UUID, "", nil
 	case group.UUID != "" && !slices.Contains(group.RegionUUIDs, found.UUID):
-		invalid.add("region", msgRegionNotInGroup)
+		invalid.Add("region", msgRegionNotInGroup)
 		return group.UUID, "", nil
 	default:
 		return group.UUID, found.UUID, nil
@@ -310,19 +312,19 @@ func (s *Server) validatePlacement(r *http.Request, planGroup, region *string, i
 }
 
 // lookupRegion finds the region named by its UUID (zero after a message).
-func (s *Server) lookupRegion(ctx context.Context, region *string, invalid validationErrors) (store.Region, error) {
+func (s *Server) lookupRegion(ctx context.Context, region *string, invalid httpx.ValidationErrors) (store.Region, error) {
 	if region == nil {
-		invalid.add("region", msgRequired)
+		invalid.Add("region", msgRequired)
 		return store.Region{}, nil
 	}
 	id, ok := parseUUID(*region)
 	if !ok {
-		invalid.add("region", invalidUUIDMessage(*region))
+		invalid.Add("region", invalidUUIDMessage(*region))
 		return store.Region{}, nil
 	}
 	found, err := s.store.GetRegion(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		invalid.add("region", msgDoesNotExist(*region))
+		invalid.Add("region", msgDoesNotExist(*region))
 		return store.Region{}, nil
 	}
 	return found, err
@@ -331,17 +333,17 @@ func (s *Server) lookupRegion(ctx context.Context, region *string, invalid valid
 // validateAppTemplate accepts the URL of a template (a Divio template from
 // GET /apps/v3/app-templates/ or a custom one), as Divio's CLI sends it, or
 // the UUID of a template of the catalogue; it returns the URL to store.
-func (s *Server) validateAppTemplate(r *http.Request, requested string, invalid validationErrors) (string, error) {
+func (s *Server) validateAppTemplate(r *http.Request, requested string, invalid httpx.ValidationErrors) (string, error) {
 	if id, ok := parseUUID(requested); ok {
 		template, err := s.store.GetAppTemplate(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
-			invalid.add("app_template", msgDoesNotExist(requested))
+			invalid.Add("app_template", msgDoesNotExist(requested))
 			return "", nil
 		}
 		return template.URL, err
 	}
 	if !isTemplateURL(requested) {
-		invalid.add("app_template", msgTemplateURL)
+		invalid.Add("app_template", msgTemplateURL)
 		return "", nil
 	}
 	return requested, nil
@@ -379,7 +381,7 @@ func (s *Server) migrateApplicationRepository(w http.ResponseWriter, r *http.Req
 		return
 	}
 	var request migrateRepositoryRequest
-	present, err := decodePatch(r, &request)
+	present, err := httpx.DecodePatch(r, &request)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -389,8 +391,8 @@ func (s *Server) migrateApplicationRepository(w http.ResponseWriter, r *http.Req
 		s.writeError(w, r, err)
 		return
 	}
-	invalid := validationErrors{}
-	branch := defaultBranch
+	invalid := httpx.ValidationErrors{}
+	branch := gitops.DefaultBranch
 	if request.Branch != nil {
 		branch = *request.Branch
 		validateBranch(branch, invalid)
@@ -403,26 +405,26 @@ func (s *Server) migrateApplicationRepository(w http.ResponseWriter, r *http.Req
 			return
 		}
 	case present["repository"] && app.RepositoryUUID != nil:
-		invalid.add("repository", msgRepositoryNoNull)
+		invalid.Add("repository", msgRepositoryNoNull)
 	case present["repository"]:
-		invalid.add("repository", msgNull)
+		invalid.Add("repository", msgNull)
 	default:
-		invalid.add("repository", msgRequired)
+		invalid.Add("repository", msgRequired)
 	}
-	if err := invalid.orNil(); err != nil {
+	if err := invalid.OrNil(); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	app, err = s.store.MigrateApplicationRepository(r.Context(), user.UUID, id, repositoryUUID, branch,
 		s.repositoryRule(r, user, app.OrganisationUUID))
 	if errors.Is(err, store.ErrConflict) {
-		err = fieldError("repository", msgRepositoryTaken("?"))
+		err = httpx.FieldError("repository", msgRepositoryTaken("?"))
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.applicationView(app))
+	httpx.WriteJSON(w, http.StatusOK, s.applicationView(app))
 }
 
 // isTemplateURL reports an http(s) URL with a host, of a sensible length.

@@ -111,48 +111,6 @@ func waitIdle(t *testing.T, ts *testServer) {
 	}
 }
 
-// Asking for a check while one runs checks the binding once more
-// afterwards, however often it is asked; other bindings go on meanwhile.
-func TestCheckQueueCoalescesAndGoesIdle(t *testing.T) {
-	var mu sync.Mutex
-	runs := map[string]int{}
-	started := make(chan string, 8)
-	release := make(chan struct{})
-	q := newCheckQueue(2, func(ctx context.Context, id string) {
-		mu.Lock()
-		runs[id]++
-		mu.Unlock()
-		started <- id
-		if id == "slow" {
-			<-release
-		}
-	})
-	defer q.Close(time.Second)
-
-	q.enqueue("slow")
-	<-started
-	for range 3 {
-		q.enqueue("slow") // while running: once more afterwards, not three times
-	}
-	q.enqueue("fast")
-	<-started
-
-	if q.Idle() {
-		t.Fatal("idle while a check runs")
-	}
-	close(release)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := q.WaitIdle(ctx); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if runs["slow"] != 2 || runs["fast"] != 1 {
-		t.Fatalf("runs %v, want slow twice and fast once", runs)
-	}
-}
-
 func TestDefaultAccessCheckerIsGitops(t *testing.T) {
 	for _, dev := range []bool{false, true} {
 		ts := newTestServer(t, func(cfg *Config) { cfg.AccessChecker, cfg.Dev = nil, dev })

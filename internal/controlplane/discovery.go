@@ -6,6 +6,7 @@ package controlplane
 import (
 	"net/http"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
 
@@ -36,5 +37,5 @@ type discoveryView struct {
 // discovery serves GET /extensions/v1/ (404 in public-only mode, as on
 // api.divio.com, which means "no extensions").
 func (s *Server) discovery(w http.ResponseWriter, _ *http.Request, _ store.User) {
-	writeJSON(w, http.StatusOK, discoveryView{Version: discoveryVersion, Extensions: extensionNames})
+	httpx.WriteJSON(w, http.StatusOK, discoveryView{Version: discoveryVersion, Extensions: extensionNames})
 }

@@ -5,9 +5,9 @@ package controlplane
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 )
@@ -72,7 +72,7 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, user 
 		return
 	}
 	var request updateEnvironmentRequest
-	present, err := decodePatch(r, &request)
+	present, err := httpx.DecodePatch(r, &request)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -82,19 +82,19 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, user 
 		s.writeError(w, r, err)
 		return
 	}
-	invalid := validationErrors{}
+	invalid := httpx.ValidationErrors{}
 	if present["branch"] && request.Branch == nil {
-		invalid.add("branch", msgNull)
+		invalid.Add("branch", msgNull)
 	}
 	if request.Branch != nil {
 		validateBranch(*request.Branch, invalid)
 	}
-	if err := invalid.orNil(); err != nil {
+	if err := invalid.OrNil(); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if request.Branch == nil || *request.Branch == env.Branch {
-		writeJSON(w, http.StatusOK, newEnvironmentView(env))
+		httpx.WriteJSON(w, http.StatusOK, newEnvironmentView(env))
 		return
 	}
 	if err := s.checkRemoteBranch(r, user, env.ApplicationUUID, *request.Branch); err != nil {
@@ -106,7 +106,7 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, user 
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newEnvironmentView(env))
+	httpx.WriteJSON(w, http.StatusOK, newEnvironmentView(env))
 }
 
 // checkRemoteBranch looks branch up at the external repository of the
@@ -120,21 +120,15 @@ func (s *Server) checkRemoteBranch(r *http.Request, user store.User, application
 	if err != nil {
 		return err
 	}
-	var auth gitops.Auth
-	if err := s.checkCredentials(r.Context(), repo, &auth); err != nil {
-		s.logger.LogAttrs(r.Context(), slog.LevelError, "repository credentials unavailable",
-			slog.String("repository", repo.UUID), slog.String("error", err.Error()))
-		return fieldError("branch", msgBranchNotChecked(branch,
-			"the control plane could not read the stored credentials of the repository."))
-	}
-	exists, result := s.syncer.RemoteBranchExists(r.Context(), repo.DSN, branch, auth, repo.HostKey)
-	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "remote branch lookup", slog.String("repository", repo.UUID),
-		slog.Bool("exists", exists), slog.String("code", result.Code))
+	exists, result, err := s.jobs.LookUpBranch(r.Context(), repo, branch)
 	switch {
+	case err != nil:
+		return httpx.FieldError("branch", msgBranchNotChecked(branch,
+			"the control plane could not read the stored credentials of the repository."))
 	case exists:
 		return nil
 	case result.Code == "" || result.OK() || result.Code == gitops.CodeBranchMissing:
-		return fieldError("branch", msgBranchMissingAtRemote(branch, repo.URL))
+		return httpx.FieldError("branch", msgBranchMissingAtRemote(branch, repo.URL))
 	}
-	return fieldError("branch", msgBranchNotChecked(branch, result.Message))
+	return httpx.FieldError("branch", msgBranchNotChecked(branch, result.Message))
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 )
 
 func TestRequestBodyErrors(t *testing.T) {
@@ -27,7 +29,7 @@ func TestRequestBodyErrors(t *testing.T) {
 		"wrong type":     {`{"organisation": 42}`, http.StatusBadRequest, `{"organisation": ["Incorrect type. Expected string, but got number."]}`},
 		"trailing data":  {`{"organisation": "` + app + `"} {}`, http.StatusBadRequest, `{"non_field_errors": ["JSON parse error - unexpected data after the JSON object."]}`},
 		"empty is {}":    {``, http.StatusBadRequest, `{"organisation": ["This field is required."], "url": ["This field is required."]}`},
-		"larger than 1M": {`{"organisation": "` + strings.Repeat("a", maxBodyBytes) + `"}`, http.StatusRequestEntityTooLarge, `{"detail": "Request body is larger than 1 MiB."}`},
+		"larger than 1M": {`{"organisation": "` + strings.Repeat("a", httpx.MaxBodyBytes) + `"}`, http.StatusRequestEntityTooLarge, `{"detail": "Request body is larger than 1 MiB."}`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -107,7 +109,7 @@ func TestJSONErrorsListener(t *testing.T) {
 	}
 	// A handler's own 400 (its headers sorted, Connection first) is left alone.
 	handlerAnswer := []byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nno")
-	if _, rewritten := jsonServerError(handlerAnswer); rewritten {
+	if _, rewritten := httpx.JSONServerError(handlerAnswer); rewritten {
 		t.Error("a handler's answer was rewritten")
 	}
 }

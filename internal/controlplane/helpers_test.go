@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/hooks"
 )
 
 // Tokens and names of the objects every test server is seeded with: Ada
@@ -46,6 +48,9 @@ func baseSeed() Seed {
 		},
 	}}
 }
+
+// deliveryAnswer is the answer to a webhook delivery.
+type deliveryAnswer = hooks.Answer
 
 // testClock is a settable Config.Now.
 type testClock struct {

@@ -10,11 +10,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
 
@@ -31,7 +31,7 @@ const (
 // the stored answer, a different request with the same key a 422. In
 // public-only mode the header is ignored, as api.divio.com is assumed to
 // (a retried POST acts twice).
-func (s *Server) idempotent(next userHandler) userHandler {
+func (s *Server) idempotent(next httpx.UserHandler) httpx.UserHandler {
 	return func(w http.ResponseWriter, r *http.Request, user store.User) {
 		key := r.Header.Get(idempotencyKeyHeader)
 		if key == "" || s.cfg.PublicOnly {
@@ -39,10 +39,10 @@ func (s *Server) idempotent(next userHandler) userHandler {
 			return
 		}
 		if len(key) > maxIdempotencyKeyLen {
-			s.writeError(w, r, fieldError(nonFieldErrors, "Idempotency-Key must be at most 255 characters."))
+			s.writeError(w, r, httpx.FieldError(httpx.NonFieldErrors, "Idempotency-Key must be at most 255 characters."))
 			return
 		}
-		body, err := readBody(r)
+		body, err := httpx.ReadBody(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -63,7 +63,7 @@ func (s *Server) idempotent(next userHandler) userHandler {
 			writeStored(w, record.StatusCode, record.ResponseBody)
 			return
 		case err == nil:
-			writeJSON(w, http.StatusUnprocessableEntity, fieldError(nonFieldErrors, msgKeyReused))
+			httpx.WriteJSON(w, http.StatusUnprocessableEntity, httpx.FieldError(httpx.NonFieldErrors, msgKeyReused))
 			return
 		case !errors.Is(err, store.ErrNotFound):
 			s.writeError(w, r, err)
@@ -80,32 +80,32 @@ const msgKeyReused = "Idempotency-Key was already used for a different request."
 // after a crash (object made, answer not stored) finds the object instead
 // of making another. It then stores the answer; when that fails the
 // request fails too, and its repeat answers from the claim.
-func (s *Server) runClaimed(w http.ResponseWriter, r *http.Request, user store.User, next userHandler, record store.IdempotencyRecord) {
+func (s *Server) runClaimed(w http.ResponseWriter, r *http.Request, user store.User, next httpx.UserHandler, record store.IdempotencyRecord) {
 	ctx := r.Context()
 	err := s.store.ClaimIdempotencyKey(ctx, user.UUID, record.Key, record.RequestSHA256, record.CreatedAt, record.CreatedAt.Add(-idempotencyTTL))
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		writeJSON(w, http.StatusUnprocessableEntity, fieldError(nonFieldErrors, msgKeyReused))
+		httpx.WriteJSON(w, http.StatusUnprocessableEntity, httpx.FieldError(httpx.NonFieldErrors, msgKeyReused))
 		return
 	case err != nil:
 		s.writeError(w, r, err)
 		return
 	}
-	recorder := newResponseRecorder()
+	recorder := httpx.NewRecorder()
 	next(recorder, r.WithContext(store.WithClaim(ctx, store.Claim{UserUUID: user.UUID, Key: record.Key})), user)
 	// A 5xx is not stored: the request may not have taken effect, and a
 	// retry with the same key should be able to run it again.
-	if recorder.status < http.StatusInternalServerError {
-		record.StatusCode, record.ResponseBody = recorder.status, recorder.body.Bytes()
+	if recorder.Status < http.StatusInternalServerError {
+		record.StatusCode, record.ResponseBody = recorder.Status, recorder.Body.Bytes()
 		if err := s.store.SaveIdempotencyRecord(ctx, record, record.CreatedAt.Add(-idempotencyTTL)); err != nil {
 			s.logger.LogAttrs(ctx, slog.LevelError, "storing idempotency record failed",
-				slog.String("path", logPath(r)), slog.String("error", err.Error()))
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": "The request was carried out but its " +
+				slog.String("path", httpx.LogPath(r)), slog.String("error", err.Error()))
+			httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": "The request was carried out but its " +
 				"answer could not be stored: repeat it with the same Idempotency-Key to get the answer."})
 			return
 		}
 	}
-	recorder.copyTo(w)
+	recorder.CopyTo(w)
 }
 
 // requestFingerprint identifies method, path and body; the escaped path
@@ -124,35 +124,6 @@ func writeStored(w http.ResponseWriter, status int, body []byte) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// responseRecorder holds a handler's answer so that it can be inspected
-// (and stored) before it is sent.
-type responseRecorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func newResponseRecorder() *responseRecorder { return &responseRecorder{header: http.Header{}} }
-
-func (r *responseRecorder) Header() http.Header { return r.header }
-
-func (r *responseRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *responseRecorder) Write(b []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return r.body.Write(b)
-}
-
-func (r *responseRecorder) copyTo(w http.ResponseWriter) {
-	maps.Copy(w.Header(), r.header)
-	w.WriteHeader(max(r.status, http.StatusOK)) // status 0: the handler wrote nothing
-	_, _ = w.Write(r.body.Bytes())
 }
 
 // keyedMutex is a set of mutexes by name, each kept only while in use.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 	"github.com/divio-community/terraform-provider-divio/internal/sshkey"
 )
@@ -130,10 +131,10 @@ func TestServerErrorsAreNotStored(t *testing.T) {
 	handler := ts.server.idempotent(func(w http.ResponseWriter, r *http.Request, user store.User) {
 		calls++
 		if calls == 1 {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": "try again"})
+			httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": "try again"})
 			return
 		}
-		writeJSON(w, http.StatusCreated, map[string]int{"call": calls})
+		httpx.WriteJSON(w, http.StatusCreated, map[string]int{"call": calls})
 	})
 	user := store.User{UUID: ts.seed.Users["ada@acme.test"]}
 	send := func() *httptest.ResponseRecorder {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
 
@@ -19,7 +20,7 @@ type userView struct {
 
 // me serves GET /iam/v3/me/, which clients use to validate a token.
 func (s *Server) me(w http.ResponseWriter, r *http.Request, user store.User) {
-	writeJSON(w, http.StatusOK, userView{UUID: user.UUID, FirstName: user.FirstName, LastName: user.LastName, Email: user.Email})
+	httpx.WriteJSON(w, http.StatusOK, userView{UUID: user.UUID, FirstName: user.FirstName, LastName: user.LastName, Email: user.Email})
 }
 
 // organisationView is an organisation: all public (divio organisations

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
 
@@ -18,6 +19,9 @@ const (
 	// maxPageNumber keeps the offset far from overflowing; no list is that long.
 	maxPageNumber = 1 << 31
 )
+
+// errInvalidPage is DRF's answer to a page past the end, or not a page.
+var errInvalidPage = &httpx.Error{Status: http.StatusNotFound, Detail: "Invalid page."}
 
 // pageRequest is the 1-based page number and the page size of a list request.
 type pageRequest struct {
@@ -88,7 +92,7 @@ func serveList[T, V any](s *Server, w http.ResponseWriter, r *http.Request,
 	if page.number > 1 {
 		response.Previous = pageURL(r, page.number-1)
 	}
-	writeJSON(w, http.StatusOK, response)
+	httpx.WriteJSON(w, http.StatusOK, response)
 }
 
 // pageURL is the absolute URL of another page of the same list, keeping

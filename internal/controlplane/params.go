@@ -8,11 +8,13 @@ import (
 	"net/url"
 
 	"github.com/google/uuid"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 )
 
 // invalidUUIDMessage is Django's wording, curly quotes included.
 func invalidUUIDMessage(value string) string {
-	return "“" + truncateInput(value) + "” is not a valid UUID."
+	return "“" + httpx.TruncateInput(value) + "” is not a valid UUID."
 }
 
 // parseUUID accepts what Django's UUIDField accepts (with or without
@@ -32,17 +34,17 @@ func pathUUID(r *http.Request) (string, error) {
 	if canonical, ok := parseUUID(value); ok && canonical == value {
 		return value, nil
 	}
-	return "", errNotFound
+	return "", httpx.ErrNotFound
 }
 
 // queryFilters reads list filters, collecting a message for each bad one.
 type queryFilters struct {
 	values url.Values
-	errs   validationErrors
+	errs   httpx.ValidationErrors
 }
 
 func newQueryFilters(r *http.Request) *queryFilters {
-	return &queryFilters{values: r.URL.Query(), errs: validationErrors{}}
+	return &queryFilters{values: r.URL.Query(), errs: httpx.ValidationErrors{}}
 }
 
 // text returns a filter's value; empty means no filter.
@@ -56,7 +58,7 @@ func (f *queryFilters) uuid(name string) string {
 	}
 	canonical, ok := parseUUID(value)
 	if !ok {
-		f.errs.add(name, invalidUUIDMessage(value))
+		f.errs.Add(name, invalidUUIDMessage(value))
 	}
 	return canonical
 }
@@ -71,7 +73,7 @@ func (f *queryFilters) uuids(name string) []string {
 		}
 		id, ok := parseUUID(value)
 		if !ok {
-			f.errs.add(name, invalidUUIDMessage(value))
+			f.errs.Add(name, invalidUUIDMessage(value))
 			continue
 		}
 		canonical = append(canonical, id)
@@ -82,9 +84,9 @@ func (f *queryFilters) uuids(name string) []string {
 // required records that a filter is missing (or empty) when it is.
 func (f *queryFilters) required(name string) {
 	if f.values.Get(name) == "" {
-		f.errs.add(name, msgRequired)
+		f.errs.Add(name, msgRequired)
 	}
 }
 
 // err reports the bad filters, if any.
-func (f *queryFilters) err() error { return f.errs.orNil() }
+func (f *queryFilters) err() error { return f.errs.OrNil() }

@@ -70,7 +70,7 @@ func TestVerificationWithRealGit(t *testing.T) {
 		t.Fatalf("after the refused push check: %s", mustJSON(got))
 	}
 
-	// With write access: verified; an application may use it and pull.
+	// With write access: verified; an application may use it and sync.
 	if err := host.RevokeKey(*repo.AuthInfo); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 	"github.com/divio-community/terraform-provider-divio/internal/giturl"
 	"github.com/divio-community/terraform-provider-divio/internal/sshkey"
@@ -91,11 +91,8 @@ func (s *Server) repositoryView(repo store.Repository) repositoryView {
 	return view
 }
 
-// Messages that more than one endpoint uses.
+// Messages of repository creation.
 const (
-	msgRequired          = "This field is required."
-	msgBlank             = "This field may not be blank."
-	msgNull              = "This field may not be null."
 	msgUsernameOnlyHTTPS = "Only HTTPS URLs use a username; SSH URLs authenticate with the key pair generated for the repository."
 	msgPasswordOnlyHTTPS = "Only HTTPS URLs use a password; SSH URLs authenticate with the key pair generated for the repository."
 	msgKeyTypeOnlySSH    = "Only SSH URLs use a key pair, so key_type is not accepted with an HTTPS URL; set username and password instead."
@@ -103,25 +100,23 @@ const (
 	msgPasswordRequired  = "This field is required for an HTTPS URL: a personal access token of the Git host."
 	msgUsernameChars     = "A user name cannot contain “:” or control characters."
 	msgPasswordChars     = "The token cannot contain control characters."
-	maxUsernameLength    = 255
-	maxTokenLength       = 1024
 )
 
-// msgDoesNotExist is DRF's answer for a reference to an object that does
-// not exist (or that the user may not see).
-func msgDoesNotExist(value string) string {
-	return fmt.Sprintf("Object with uuid=%s does not exist.", value)
-}
+// The rules of an HTTPS repository's credentials.
+var (
+	usernameRule = credentialRule{maxLength: 255, refused: ":", charsMessage: msgUsernameChars}
+	passwordRule = credentialRule{maxLength: 1024, charsMessage: msgPasswordChars}
+)
 
 // validateRepositoryURL returns the parsed URL, or nil after adding a message.
-func (s *Server) validateRepositoryURL(requested string, invalid validationErrors) *giturl.URL {
+func (s *Server) validateRepositoryURL(requested string, invalid httpx.ValidationErrors) *giturl.URL {
 	parsed, err := giturl.Validate(requested)
 	if err != nil {
-		invalid.add("url", err.Error())
+		invalid.Add("url", err.Error())
 		return nil
 	}
 	if problem := hostAddressProblem(parsed.Host, s.cfg.Dev); problem != "" {
-		invalid.add("url", problem)
+		invalid.Add("url", problem)
 		return nil
 	}
 	return parsed
@@ -130,7 +125,7 @@ func (s *Server) validateRepositoryURL(requested string, invalid validationError
 // validateKeyType returns the requested key type, ED25519 when omitted.
 // Names are matched exactly, as a DRF ChoiceField does, so that what a
 // client sends is what it reads back.
-func validateKeyType(requested *string, invalid validationErrors) sshkey.KeyType {
+func validateKeyType(requested *string, invalid httpx.ValidationErrors) sshkey.KeyType {
 	if requested == nil {
 		return sshkey.ED25519
 	}
@@ -141,39 +136,26 @@ func validateKeyType(requested *string, invalid validationErrors) sshkey.KeyType
 		}
 		names = append(names, string(keyType))
 	}
-	invalid.add("key_type", fmt.Sprintf("%q is not a valid choice. Choose one of %s.", *requested, strings.Join(names, ", ")))
+	invalid.Add("key_type", fmt.Sprintf("%q is not a valid choice. Choose one of %s.", *requested, strings.Join(names, ", ")))
 	return ""
-}
-
-// validateSecretText checks a credential without ever quoting it: not
-// blank, not longer than maxLength, no control characters nor any of refused.
-func validateSecretText(field, value string, maxLength int, refused, charsMessage string, invalid validationErrors) {
-	switch {
-	case value == "":
-		invalid.add(field, msgBlank)
-	case len(value) > maxLength:
-		invalid.add(field, fmt.Sprintf("Ensure this field has no more than %d characters.", maxLength))
-	case strings.ContainsFunc(value, unicode.IsControl) || strings.ContainsAny(value, refused):
-		invalid.add(field, charsMessage)
-	}
 }
 
 // validateOrganisation returns the UUID of the requested organisation if
 // the user is a member of it; otherwise it adds a message to invalid.
 // Another organisation "does not exist", as in a 404.
-func (s *Server) validateOrganisation(r *http.Request, user store.User, requested *string, invalid validationErrors) (string, error) {
+func (s *Server) validateOrganisation(r *http.Request, user store.User, requested *string, invalid httpx.ValidationErrors) (string, error) {
 	if requested == nil {
-		invalid.add("organisation", msgRequired)
+		invalid.Add("organisation", msgRequired)
 		return "", nil
 	}
 	id, ok := parseUUID(*requested)
 	if !ok {
-		invalid.add("organisation", invalidUUIDMessage(*requested))
+		invalid.Add("organisation", invalidUUIDMessage(*requested))
 		return "", nil
 	}
 	org, err := s.store.GetOrganisation(r.Context(), user.UUID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		invalid.add("organisation", msgDoesNotExist(*requested))
+		invalid.Add("organisation", msgDoesNotExist(*requested))
 		return "", nil
 	}
 	return org.UUID, err
@@ -192,7 +174,7 @@ type createRepositoryRequest struct {
 // public key is the answer's auth_info). No check starts.
 func (s *Server) createRepository(w http.ResponseWriter, r *http.Request, user store.User) {
 	var request createRepositoryRequest
-	if err := decodeJSON(r, &request); err != nil {
+	if err := httpx.DecodeJSON(r, &request); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -201,11 +183,11 @@ func (s *Server) createRepository(w http.ResponseWriter, r *http.Request, user s
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.createdRepositoryAnswer(repo))
+	httpx.WriteJSON(w, http.StatusCreated, s.createdRepositoryAnswer(repo))
 }
 
 func (s *Server) validateAndCreateRepository(r *http.Request, user store.User, request createRepositoryRequest) (store.Repository, error) {
-	invalid := validationErrors{}
+	invalid := httpx.ValidationErrors{}
 	organisation, err := s.validateOrganisation(r, user, request.Organisation, invalid)
 	if err != nil {
 		return store.Repository{}, err
@@ -213,45 +195,46 @@ func (s *Server) validateAndCreateRepository(r *http.Request, user store.User, r
 	n := store.NewRepository{OrganisationUUID: organisation}
 	var parsed *giturl.URL
 	if request.URL == nil {
-		invalid.add("url", msgRequired)
+		invalid.Add("url", msgRequired)
 	} else {
 		parsed = s.validateRepositoryURL(*request.URL, invalid)
 	}
 	var keyType sshkey.KeyType
 	if parsed != nil {
-		// url is kept as the caller spelled it (a serializer echoes what was
-		// saved); dsn is the form Git is given.
+		// url is kept as the caller spelled it, as a DRF serializer echoes
+		// what was saved (so that an import reads back the configuration's
+		// spelling, and its plan is empty); dsn is the form Git is given.
 		n.URL, n.DSN = *request.URL, parsed.String()
 		switch parsed.Scheme {
 		case giturl.SSH:
 			n.AuthType = store.AuthSSH
 			if request.Username != nil {
-				invalid.add("username", msgUsernameOnlyHTTPS)
+				invalid.Add("username", msgUsernameOnlyHTTPS)
 			}
 			if request.Password != nil {
-				invalid.add("password", msgPasswordOnlyHTTPS)
+				invalid.Add("password", msgPasswordOnlyHTTPS)
 			}
 			keyType = validateKeyType(request.KeyType, invalid)
 		case giturl.HTTPS:
 			n.AuthType = store.AuthHTTPS
 			if request.KeyType != nil {
-				invalid.add("key_type", msgKeyTypeOnlySSH)
+				invalid.Add("key_type", msgKeyTypeOnlySSH)
 			}
 			if request.Username == nil {
-				invalid.add("username", msgUsernameRequired)
+				invalid.Add("username", msgUsernameRequired)
 			} else {
 				n.HTTPSUsername = *request.Username
-				validateSecretText("username", n.HTTPSUsername, maxUsernameLength, ":", msgUsernameChars, invalid)
+				validateCredential("username", n.HTTPSUsername, usernameRule, invalid)
 			}
 			if request.Password == nil {
-				invalid.add("password", msgPasswordRequired)
+				invalid.Add("password", msgPasswordRequired)
 			} else {
 				n.HTTPSPassword = *request.Password
-				validateSecretText("password", n.HTTPSPassword, maxTokenLength, "", msgPasswordChars, invalid)
+				validateCredential("password", n.HTTPSPassword, passwordRule, invalid)
 			}
 		}
 	}
-	if err := invalid.orNil(); err != nil {
+	if err := invalid.OrNil(); err != nil {
 		return store.Repository{}, err
 	}
 	if n.AuthType == store.AuthSSH {
@@ -296,14 +279,14 @@ func (s *Server) deleteRepository(w http.ResponseWriter, r *http.Request, user s
 		err = s.store.DeleteRepository(r.Context(), user.UUID, id)
 	}
 	if errors.Is(err, store.ErrInUse) {
-		err = fieldError(nonFieldErrors, msgRepositoryInUse(s.userOf(r, user, id)))
+		err = httpx.FieldError(httpx.NonFieldErrors, msgRepositoryInUse(s.userOf(r, user, id)))
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	// The platform's copy goes too. No pull runs without an application.
-	if err := os.RemoveAll(s.mirrorDir(id)); err != nil {
+	// The platform's copy goes too. No sync runs without an application.
+	if err := os.RemoveAll(s.jobs.MirrorDir(id)); err != nil {
 		s.logger.Error("removing the copy of a deleted repository", "repository", id, "error", err)
 	}
 	w.WriteHeader(http.StatusNoContent)

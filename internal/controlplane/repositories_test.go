@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 	"github.com/divio-community/terraform-provider-divio/internal/giturl"
@@ -125,12 +126,12 @@ func jsonEqual(a, b any) bool { return mustJSON(a) == mustJSON(b) }
 func captureResponses(mu *sync.Mutex, into *bytes.Buffer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			recorder := newResponseRecorder()
+			recorder := httpx.NewRecorder()
 			next.ServeHTTP(recorder, r)
 			mu.Lock()
-			into.Write(recorder.body.Bytes())
+			into.Write(recorder.Body.Bytes())
 			mu.Unlock()
-			recorder.copyTo(w)
+			recorder.CopyTo(w)
 		})
 	}
 }
@@ -658,7 +659,7 @@ func TestHTTPSPasswordNeverLeaves(t *testing.T) {
 			t.Errorf("the %s contain the token", name)
 		}
 	}
-	for _, line := range []string{"repository check", "repository push check", "repository=" + repo.UUID, "code=success"} {
+	for _, line := range []string{"clone check", "push check", "repository=" + repo.UUID, "code=success"} {
 		if !strings.Contains(logs.String(), line) {
 			t.Errorf("the checks are not logged (%q):\n%s", line, logs.String())
 		}
@@ -764,14 +765,14 @@ func TestDeleteRepository(t *testing.T) {
 	path := "/apps/v3/repositories/" + repo.UUID + "/"
 	ts.request(http.MethodDelete, path, adaToken, nil).expectJSON(t, http.StatusBadRequest,
 		`{"non_field_errors": [`+mustJSON(msgRepositoryInUse(acmeWeb))+`]}`)
-	if err := os.MkdirAll(ts.server.mirrorDir(repo.UUID), 0o700); err != nil {
+	if err := os.MkdirAll(ts.server.jobs.MirrorDir(repo.UUID), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	ts.request(http.MethodDelete, "/apps/v3/applications/"+repo.Application+"/", adaToken, nil).expect(t, http.StatusNoContent, nil)
 	ts.request(http.MethodDelete, path, adaToken, nil).expect(t, http.StatusNoContent, nil)
 	ts.request(http.MethodGet, path, adaToken, nil).expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
 	ts.request(http.MethodDelete, path, adaToken, nil).expectJSON(t, http.StatusNotFound, `{"detail": "Not found."}`)
-	if _, err := os.Stat(ts.server.mirrorDir(repo.UUID)); !os.IsNotExist(err) {
+	if _, err := os.Stat(ts.server.jobs.MirrorDir(repo.UUID)); !os.IsNotExist(err) {
 		t.Fatalf("the platform's copy is still there (%v)", err)
 	}
 	var rows int

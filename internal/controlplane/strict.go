@@ -23,8 +23,6 @@ const (
 	defaultStrictStaleRead = 3 * time.Second
 	defaultStrictPageSize  = 2
 	defaultStrictThrottle  = 0.1
-	// msgThrottled is DRF's answer to a throttled request, with Retry-After: 1.
-	msgThrottled = "Request was throttled. Expected available in 1 second."
 )
 
 // strictSettings are the strict-mode settings in effect: all zero (off)
@@ -64,13 +62,6 @@ func (s *Server) pageLimit() int {
 		return min(s.strict.pageSize, maxPageSize)
 	}
 	return maxPageSize
-}
-
-// throttle answers a share of API requests 429, before they are routed,
-// as DRF throttles before the view runs: a repeat never acts twice.
-func (s *Server) throttle(next http.Handler) http.Handler {
-	faults := &Faults{TooManyRequests: s.strict.throttle, RetryAfter: 1, throttleDetail: msgThrottled}
-	return faults.inject(next)
 }
 
 // requireInStrictMode makes filters required in strict mode (as Divio's
@@ -145,11 +136,11 @@ func (s *Server) planGroupListItem(p store.PlanGroup) any {
 
 // pushFailureAnswer is a failed push check: the message the CLI shows,
 // and (outside strict mode) the failure's code.
-func (s *Server) pushFailureAnswer(outcome store.CheckOutcome) any {
+func (s *Server) pushFailureAnswer(code, message string) any {
 	if !s.cfg.Strict {
-		return pushFailureView{NonFieldErrors: []string{outcome.Message}, Code: outcome.Code}
+		return pushFailureView{NonFieldErrors: []string{message}, Code: code}
 	}
-	return strictFailureView{NonFieldErrors: []string{outcome.Message}}
+	return strictFailureView{NonFieldErrors: []string{message}}
 }
 
 // beforeCheck is, in strict mode, the repository as it is before a check

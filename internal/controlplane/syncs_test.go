@@ -69,7 +69,7 @@ func (f *fakeSyncer) Sync(ctx context.Context, req gitops.SyncRequest) gitops.Sy
 		return gitops.SyncResult{Code: gitops.CodeBranchMissing, Message: "no such branch", PlatformHead: previous, PreviousHead: previous}
 	}
 	f.platform[req.MirrorDir] = head
-	return gitops.SyncResult{Code: gitops.CodeSuccess, Message: "pulled", OriginHead: head, PlatformHead: head, PreviousHead: previous,
+	return gitops.SyncResult{Code: gitops.CodeSuccess, Message: "synced", OriginHead: head, PlatformHead: head, PreviousHead: previous,
 		FetchedObjects: 3, FetchedBytes: 300, Duration: 20 * time.Millisecond}
 }
 
@@ -122,106 +122,8 @@ func syncStatusOf(t *testing.T, ts *testServer, app string) syncStatusView {
 	return status
 }
 
-func TestPullQueueSerialisesARepositoryAndRunsOthersInParallel(t *testing.T) {
-	var mu sync.Mutex
-	running := map[string]int{}
-	var order []string
-	started := make(chan string, 16)
-	release := map[string]chan struct{}{"slow": make(chan struct{}), "fast": make(chan struct{})}
-	s := &Server{}
-	s.pulls = newPullQueue(2, func(ctx context.Context, id string, job *pullJob) pullOutcome {
-		mu.Lock()
-		running[id]++
-		if running[id] > 1 {
-			t.Errorf("two pulls of %s at once", id)
-		}
-		order = append(order, id+":"+job.mode.String())
-		mu.Unlock()
-		started <- id
-		if id == "slow" {
-			<-release["slow"]
-		}
-		mu.Lock()
-		running[id]--
-		mu.Unlock()
-		return pullOutcome{result: gitops.SyncResult{Code: gitops.CodeSuccess}}
-	})
-	defer s.pulls.Close(time.Second)
-
-	s.queueDeliveryPull("slow")
-	if got := <-started; got != "slow" {
-		t.Fatalf("started %s", got)
-	}
-	// Behind the running pull: a reset, then deliveries that join one pull.
-	reset := &pullJob{mode: gitops.SyncReset, done: make(chan pullOutcome, 1)}
-	s.pulls.Add("slow", reset)
-	for range 3 {
-		s.queueDeliveryPull("slow")
-	}
-	// Another repository is not held up by the slow one.
-	fast := &pullJob{mode: gitops.SyncUpdate, done: make(chan pullOutcome, 1)}
-	s.pulls.Add("fast", fast)
-	select {
-	case outcome := <-fast.done:
-		if outcome.result.Code != gitops.CodeSuccess {
-			t.Fatalf("fast: %+v", outcome)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a slow repository held up another")
-	}
-	if s.pulls.Idle() {
-		t.Fatal("idle while a pull runs")
-	}
-	close(release["slow"])
-	if outcome := <-reset.done; outcome.err != nil {
-		t.Fatal(outcome.err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.pulls.WaitIdle(ctx); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	want := []string{"slow:update", "fast:update", "slow:reset", "slow:update"}
-	if len(order) != len(want) {
-		t.Fatalf("pulls %v, want %v", order, want)
-	}
-	for i := range want {
-		if order[i] != want[i] {
-			t.Fatalf("pulls %v, want %v", order, want)
-		}
-	}
-}
-
-func TestPullQueueCloseAnswersWaitersAndCancels(t *testing.T) {
-	started := make(chan struct{})
-	var once sync.Once
-	q := newPullQueue(1, func(ctx context.Context, id string, job *pullJob) pullOutcome {
-		once.Do(func() { close(started) })
-		<-ctx.Done()
-		return pullOutcome{err: errShuttingDown}
-	})
-	running := &pullJob{done: make(chan pullOutcome, 1)}
-	waiting := &pullJob{done: make(chan pullOutcome, 1)}
-	q.Add("a", running)
-	q.Add("a", waiting)
-	<-started
-	if err := q.Close(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	for _, job := range []*pullJob{running, waiting} {
-		if outcome := <-job.done; outcome.err != errShuttingDown {
-			t.Fatalf("outcome %+v, want errShuttingDown", outcome)
-		}
-	}
-	if q.Add("b", &pullJob{}) {
-		t.Fatal("enqueued after close")
-	}
-}
-
-// One repository's pull blocks at the remote; another repository's
-// delivery is still pulled, and the blocked one finishes once released.
+// One repository's sync blocks at the remote; another repository's
+// delivery is still synced, and the blocked one finishes once released.
 func TestSlowRepositoryDoesNotHoldUpOthers(t *testing.T) {
 	syncer := newFakeSyncer()
 	slowURL := "ssh://git@git.example.com/acme/slow.git"
@@ -235,13 +137,13 @@ func TestSlowRepositoryDoesNotHoldUpOthers(t *testing.T) {
 
 	deliver(t, ts, newPush(t, "gitlab", "main", headA), slowHook).expectResult(t, http.StatusAccepted, "accepted")
 	if req := <-syncer.started; req.URL != slowURL {
-		t.Fatalf("first pull of %s", req.URL)
+		t.Fatalf("first sync of %s", req.URL)
 	}
 	deliver(t, ts, newPush(t, "gitlab", "main", headA), fastHook).expectResult(t, http.StatusAccepted, "accepted")
 	select {
 	case req := <-syncer.started:
 		if req.URL != sshURL {
-			t.Fatalf("second pull of %s", req.URL)
+			t.Fatalf("second sync of %s", req.URL)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the slow repository held up the other one")
@@ -249,12 +151,12 @@ func TestSlowRepositoryDoesNotHoldUpOthers(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for syncStatusOf(t, ts, fast.Application).PlatformHead == nil {
 		if time.Now().After(deadline) {
-			t.Fatal("the other repository was not pulled")
+			t.Fatal("the other repository was not synced")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	if status := syncStatusOf(t, ts, slow.Application); status.PlatformHead != nil {
-		t.Fatalf("the blocked pull finished: %+v", status)
+		t.Fatalf("the blocked sync finished: %+v", status)
 	}
 	close(syncer.block[slowURL])
 	waitIdle(t, ts)
@@ -263,9 +165,9 @@ func TestSlowRepositoryDoesNotHoldUpOthers(t *testing.T) {
 	}
 }
 
-// A delivery accepted but not yet pulled when the control plane stops is
-// pulled at the next start.
-func TestAcceptedDeliveryIsPulledAfterRestart(t *testing.T) {
+// A delivery accepted but not yet synced when the control plane stops is
+// synced at the next start.
+func TestAcceptedDeliveryIsSyncedAfterRestart(t *testing.T) {
 	syncer := newFakeSyncer()
 	syncer.block = map[string]chan struct{}{sshURL: make(chan struct{})}
 	syncer.started = make(chan gitops.SyncRequest, 8)
@@ -275,25 +177,25 @@ func TestAcceptedDeliveryIsPulledAfterRestart(t *testing.T) {
 	deliver(t, ts, newPush(t, "github", "main", headA), hook).expectResult(t, http.StatusAccepted, "accepted")
 	<-syncer.started
 	syncer.mu.Lock()
-	syncer.block = nil // the pull that started still waits for its gate
+	syncer.block = nil // the sync that started still waits for its gate
 	syncer.mu.Unlock()
-	ts.restart() // cancels the blocked pull
+	ts.restart() // cancels the blocked sync
 	waitIdle(t, ts)
 	if n := len(syncer.requests()); n != 2 {
-		t.Fatalf("%d pulls, want the interrupted one and its rerun", n)
+		t.Fatalf("%d syncs, want the interrupted one and its rerun", n)
 	}
 	if status := syncStatusOf(t, ts, repo.Application); deref(status.PlatformHead) != fakeCommit {
 		t.Fatalf("after restart: %s", mustJSON(status))
 	}
-	// Served: a further restart pulls nothing.
+	// Served: a further restart syncs nothing.
 	ts.restart()
 	waitIdle(t, ts)
 	if n := len(syncer.requests()); n != 2 {
-		t.Fatalf("%d pulls after a second restart, want 2", n)
+		t.Fatalf("%d syncs after a second restart, want 2", n)
 	}
 }
 
-// The real checks and pulls share one Git client (Config.Git), so that
+// The real checks and syncs share one Git client (Config.Git), so that
 // they trust the same CAs and allow the same remotes.
 func TestDefaultSyncerIsTheAccessChecker(t *testing.T) {
 	git := &gitops.Checker{AllowLoopback: true}

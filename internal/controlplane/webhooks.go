@@ -13,17 +13,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/hooks"
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/httpx"
 	"github.com/divio-community/terraform-provider-divio/internal/controlplane/store"
 )
 
-// hooksPrefix is where deliveries are received: hooksPrefix + token + "/".
-const hooksPrefix = "/hooks/v1/"
-
-// Secrets a caller chooses are printable ASCII of this length.
-const (
-	minWebhookSecretLength = 16
-	maxWebhookSecretLength = 256
-)
+// secretRule is what a secret a caller chooses may be: printable ASCII,
+// without a space at either end (Git hosts send it in an HTTP header,
+// which drops them), of a length a guess cannot reach.
+var secretRule = credentialRule{minLength: 16, maxLength: 256, charsMessage: msgSecretChars, noEdgeSpaces: true,
+	allowed: func(r rune) bool { return r >= 0x20 && r <= 0x7e }}
 
 // webhookTypes are the types in the order messages list them.
 var webhookTypes = []store.WebhookType{store.WebhookGitHub, store.WebhookGitLab, store.WebhookBitbucket}
@@ -62,7 +61,7 @@ func webhookViewer(r *http.Request) func(store.Webhook) webhookView {
 			Application:        w.ApplicationUUID,
 			Repository:         w.RepositoryUUID,
 			Type:               string(w.Type),
-			URL:                absoluteURL(r, hooksPrefix+w.Token+"/"),
+			URL:                absoluteURL(r, hooks.PathPrefix+w.Token+"/"),
 			Secret:             nullable(shownSecret(w)),
 			SecretChosen:       w.SecretChosen,
 			CreatedAt:          w.CreatedAt.UTC().Format(time.RFC3339),
@@ -97,9 +96,9 @@ func newWebhookToken() (string, error) { return randomText(32, base64.RawURLEnco
 func newWebhookSecret() (string, error) { return randomText(32, hex.EncodeToString) }
 
 // validateWebhookType returns the requested type, or "" after adding a message.
-func validateWebhookType(requested *string, invalid validationErrors) store.WebhookType {
+func validateWebhookType(requested *string, invalid httpx.ValidationErrors) store.WebhookType {
 	if requested == nil {
-		invalid.add("type", msgRequired)
+		invalid.Add("type", msgRequired)
 		return ""
 	}
 	names := make([]string, 0, len(webhookTypes))
@@ -109,14 +108,14 @@ func validateWebhookType(requested *string, invalid validationErrors) store.Webh
 		}
 		names = append(names, string(t))
 	}
-	invalid.add("type", fmt.Sprintf("%q is not a valid choice. Choose one of %s.", *requested, strings.Join(names, ", ")))
+	invalid.Add("type", fmt.Sprintf("%q is not a valid choice. Choose one of %s.", *requested, strings.Join(names, ", ")))
 	return ""
 }
 
 // webhookSecret returns the secret a create or rotation gives the webhook:
 // the requested one if valid, else a generated one; "" for bitbucket.
 // Messages never quote the secret.
-func webhookSecret(typ store.WebhookType, requested *string, invalid validationErrors) (string, error) {
+func webhookSecret(typ store.WebhookType, requested *string, invalid httpx.ValidationErrors) (string, error) {
 	if requested == nil {
 		if typ == store.WebhookBitbucket || typ == "" {
 			return "", nil
@@ -124,16 +123,10 @@ func webhookSecret(typ store.WebhookType, requested *string, invalid validationE
 		return newWebhookSecret()
 	}
 	secret := *requested
-	switch {
-	case typ == store.WebhookBitbucket:
-		invalid.add("secret", msgBitbucketSecret)
-	case len(secret) < minWebhookSecretLength:
-		invalid.add("secret", fmt.Sprintf("Ensure this field has at least %d characters.", minWebhookSecretLength))
-	case len(secret) > maxWebhookSecretLength:
-		invalid.add("secret", fmt.Sprintf("Ensure this field has no more than %d characters.", maxWebhookSecretLength))
-	case strings.ContainsFunc(secret, func(r rune) bool { return r < 0x20 || r > 0x7e }),
-		strings.HasPrefix(secret, " "), strings.HasSuffix(secret, " "):
-		invalid.add("secret", msgSecretChars)
+	if typ == store.WebhookBitbucket {
+		invalid.Add("secret", msgBitbucketSecret)
+	} else {
+		validateCredential("secret", secret, secretRule, invalid)
 	}
 	return secret, nil
 }
@@ -149,7 +142,7 @@ type createWebhookRequest struct {
 // GitLab) secret.
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, user store.User) {
 	var request createWebhookRequest
-	if err := decodeJSON(r, &request); err != nil {
+	if err := httpx.DecodeJSON(r, &request); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -158,7 +151,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, user stor
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, webhookViewer(r)(hook))
+	httpx.WriteJSON(w, http.StatusCreated, webhookViewer(r)(hook))
 }
 
 func msgHasWebhook(webhookUUID string) string {
@@ -171,38 +164,38 @@ const msgWebhookNeedsRepository = "This application has no external repository: 
 // validateApplication returns the requested application if it belongs to
 // one of the user's organisations; otherwise it adds a message to invalid.
 // Another organisation's application is "does not exist", as in a 404.
-func (s *Server) validateApplication(r *http.Request, user store.User, requested *string, invalid validationErrors) (store.Application, error) {
+func (s *Server) validateApplication(r *http.Request, user store.User, requested *string, invalid httpx.ValidationErrors) (store.Application, error) {
 	if requested == nil {
-		invalid.add("application", msgRequired)
+		invalid.Add("application", msgRequired)
 		return store.Application{}, nil
 	}
 	id, ok := parseUUID(*requested)
 	if !ok {
-		invalid.add("application", invalidUUIDMessage(*requested))
+		invalid.Add("application", invalidUUIDMessage(*requested))
 		return store.Application{}, nil
 	}
 	app, err := s.store.GetApplication(r.Context(), user.UUID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		invalid.add("application", msgDoesNotExist(*requested))
+		invalid.Add("application", msgDoesNotExist(*requested))
 		return store.Application{}, nil
 	}
 	return app, err
 }
 
 func (s *Server) validateAndCreateWebhook(r *http.Request, user store.User, request createWebhookRequest) (store.Webhook, error) {
-	invalid := validationErrors{}
+	invalid := httpx.ValidationErrors{}
 	app, err := s.validateApplication(r, user, request.Application, invalid)
 	if err != nil {
 		return store.Webhook{}, err
 	}
 	if app.UUID != "" && app.RepositoryUUID == nil {
-		invalid.add("application", msgWebhookNeedsRepository)
+		invalid.Add("application", msgWebhookNeedsRepository)
 	}
 	if app.UUID != "" && app.RepositoryUUID != nil {
 		existing, err := s.store.ApplicationWebhook(r.Context(), app.UUID)
 		switch {
 		case err == nil:
-			invalid.add("application", msgHasWebhook(existing.UUID))
+			invalid.Add("application", msgHasWebhook(existing.UUID))
 		case !errors.Is(err, store.ErrNotFound):
 			return store.Webhook{}, err
 		}
@@ -212,7 +205,7 @@ func (s *Server) validateAndCreateWebhook(r *http.Request, user store.User, requ
 	if err != nil {
 		return store.Webhook{}, err
 	}
-	if err := invalid.orNil(); err != nil {
+	if err := invalid.OrNil(); err != nil {
 		return store.Webhook{}, err
 	}
 	token, err := newWebhookToken()
@@ -229,7 +222,7 @@ func (s *Server) validateAndCreateWebhook(r *http.Request, user store.User, requ
 		if lookupErr != nil {
 			return store.Webhook{}, lookupErr
 		}
-		return store.Webhook{}, fieldError("application", msgHasWebhook(existing.UUID))
+		return store.Webhook{}, httpx.FieldError("application", msgHasWebhook(existing.UUID))
 	}
 	return hook, err
 }
@@ -267,7 +260,7 @@ func (s *Server) rotateWebhook(w http.ResponseWriter, r *http.Request, user stor
 		return
 	}
 	var request rotateWebhookRequest
-	if err := decodeJSON(r, &request); err != nil {
+	if err := httpx.DecodeJSON(r, &request); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -276,10 +269,10 @@ func (s *Server) rotateWebhook(w http.ResponseWriter, r *http.Request, user stor
 		s.writeError(w, r, err)
 		return
 	}
-	invalid := validationErrors{}
+	invalid := httpx.ValidationErrors{}
 	secret, err := webhookSecret(current.Type, request.Secret, invalid)
 	if err == nil {
-		err = invalid.orNil()
+		err = invalid.OrNil()
 	}
 	var token string
 	if err == nil && current.Type == store.WebhookBitbucket {
@@ -293,7 +286,7 @@ func (s *Server) rotateWebhook(w http.ResponseWriter, r *http.Request, user stor
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, webhookViewer(r)(rotated))
+	httpx.WriteJSON(w, http.StatusOK, webhookViewer(r)(rotated))
 }
 
 // deleteWebhook serves DELETE /apps/v3/webhooks/{uuid}/.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/controlplane/hooks"
 )
 
 func TestWebhookLifecycle(t *testing.T) {
@@ -144,7 +146,7 @@ func TestGitHubSecretRotationAndChosenSecrets(t *testing.T) {
 	deliver(t, ts, signedWith(newPush(t, "github", "main", headC), another), rotated).expectResult(t, http.StatusAccepted, "accepted")
 	waitIdle(t, ts)
 	if n := len(syncer.requests()); n < 2 || n > 3 {
-		t.Fatalf("%d pulls for 3 accepted deliveries", n)
+		t.Fatalf("%d syncs for 3 accepted deliveries", n)
 	}
 }
 
@@ -195,7 +197,7 @@ func TestWebhookSecretsStayOutOfLogs(t *testing.T) {
 	resp := ts.get("/apps/v3/webhooks/", http.StatusOK, &list)
 	secrets := []string{str(github.Secret), str(rotated.Secret), gitlabSecret}
 	for _, hook := range []webhookView{github, rotated, gitlab} {
-		secrets = append(secrets, strings.TrimSuffix(strings.TrimPrefix(hook.URL, ts.http.URL+hooksPrefix), "/"))
+		secrets = append(secrets, strings.TrimSuffix(strings.TrimPrefix(hook.URL, ts.http.URL+hooks.PathPrefix), "/"))
 	}
 	if !strings.Contains(logs.String(), "webhook delivery") {
 		t.Fatalf("no delivery was logged:\n%s", logs.String())

@@ -62,6 +62,20 @@ const (
 	// refused to move the platform's copy because the remote's branch no
 	// longer contains it.
 	CodeHistoryRewritten = "history_rewritten"
+
+	// Codes the control plane reports itself, for Git work it did not
+	// start; defined here so that the Git layer, the control plane's store
+	// and its API share one list.
+
+	// CodeCredentialsUnavailable: the repository's stored credentials
+	// could not be read (unsealed).
+	CodeCredentialsUnavailable = "credentials_unavailable"
+	// CodeNotConnected: a sync of a repository that no clone check has
+	// connected (or, for SSH, with no pinned host key).
+	CodeNotConnected = "not_connected"
+	// CodeNoRepository: a sync asked for an application on Divio's own
+	// Git server, which has no external repository.
+	CodeNoRepository = "no_repository"
 )
 
 // Defaults for the Checker's zero values.

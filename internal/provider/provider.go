@@ -166,16 +166,25 @@ func (p *DivioProvider) Resources(context.Context) []func() resource.Resource {
 }
 
 func (p *DivioProvider) ListResources(context.Context) []func() list.ListResource {
-	return []func() list.ListResource{}
+	return []func() list.ListResource{
+		NewApplicationListResource,
+		NewRepositoryListResource,
+		NewRepositoryWebhookListResource,
+		NewEnvironmentTrackingBranchListResource,
+	}
 }
 
 func (p *DivioProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewApplicationDataSource,
+		NewApplicationsDataSource,
 		NewOrganisationDataSource,
 		NewPlanGroupDataSource,
 		NewRegionDataSource,
+		NewRepositoriesDataSource,
 		NewRepositorySyncStatusDataSource,
+		NewRepositoryWebhooksDataSource,
+		NewEnvironmentTrackingBranchesDataSource,
 	}
 }
 

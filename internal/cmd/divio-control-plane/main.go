@@ -204,8 +204,8 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 		return err
 	}
 	defer func() {
-		// Running checks and pulls are cancelled; their repositories
-		// stay in CLONING, or owe a pull, and are checked or pulled again
+		// Running checks and syncs are cancelled; their repositories
+		// stay in CLONING, or owe a sync, and are checked or synced again
 		// at the next start.
 		if err := server.Close(); err != nil {
 			logger.Error("closing the control plane", "error", err)
@@ -220,7 +220,7 @@ func serve(args []string, logger *slog.Logger, stderr io.Writer) error {
 			return err
 		}
 	}
-	return listenAndServe(ctx, stop, server.Handler(), opts, logger)
+	return listenAndServe(ctx, stop, server.HTTPServer(), opts, logger)
 }
 
 // faultFlags are the fault-injection flags (resilience tests, demos).
@@ -249,7 +249,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 		"serve only Divio's public API, as api.divio.com does: extension routes and /extensions/v1/ answer 404, "+
 			"extension fields are left out, Idempotency-Key is ignored")
 	flags.IntVar(&opts.checkWorkers, "check-workers", 4, "how many repository access checks run at once")
-	flags.IntVar(&opts.syncWorkers, "sync-workers", 8, "how many pulls of (different) repositories run at once")
+	flags.IntVar(&opts.syncWorkers, "sync-workers", 8, "how many syncs of (different) repositories run at once")
 	flags.StringVar(&opts.dataDir, "data-dir", "", "directory for the platform's copies of repositories (mirrors/); default: the database's directory")
 	opts.faults = &controlplane.Faults{}
 	faultFlags(flags, opts.faults)
@@ -272,10 +272,11 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	return opts, nil
 }
 
-// listenAndServe serves handler until ctx is done (a signal), then shuts
-// down, letting in-flight requests finish for a bounded time. stop makes a
-// second signal end the process at once.
-func listenAndServe(ctx context.Context, stop context.CancelFunc, handler http.Handler, opts serveOptions, logger *slog.Logger) error {
+// listenAndServe serves with httpServer (the control plane's, with its
+// timeouts) until ctx is done (a signal), then shuts down, letting
+// in-flight requests finish for a bounded time. stop makes a second signal
+// end the process at once.
+func listenAndServe(ctx context.Context, stop context.CancelFunc, httpServer *http.Server, opts serveOptions, logger *slog.Logger) error {
 	listener, err := net.Listen("tcp", opts.listen)
 	if err != nil {
 		return err
@@ -286,11 +287,6 @@ func listenAndServe(ctx context.Context, stop context.CancelFunc, handler http.H
 		return fmt.Errorf("listening on %s: not a TCP address", listener.Addr())
 	}
 	baseURL := "http://" + reachableAddress(addr)
-	httpServer := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(controlplane.JSONErrorsListener(listener)) }()
 	logger.Info("control plane listening", "url", baseURL, "db", opts.dbPath, "dev", opts.dev, "public_only", opts.publicOnly || opts.strict.on, "strict", opts.strict.on)

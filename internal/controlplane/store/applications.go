@@ -49,6 +49,10 @@ type NewApplication struct {
 	Environments []NewEnvironment
 }
 
+// DefaultEnvironments are the slugs of the environments an application
+// gets when it is created (and a seeded one that names none).
+var DefaultEnvironments = []string{"test", "live"}
+
 // NewEnvironment is an environment created with its application.
 type NewEnvironment struct {
 	Slug, Branch string

@@ -136,7 +136,7 @@ CREATE INDEX repositories_state ON repositories (state);
 -- repository_uuid is NULL for Divio's own Git server. It is UNIQUE (one
 -- application per repository) and has no ON DELETE action, so deleting a
 -- repository an application uses fails (ErrInUse). branch is the branch
--- the platform follows in the repository (pulls, deliveries).
+-- the platform follows in the repository (syncs, deliveries).
 CREATE TABLE applications (
 	id                INTEGER PRIMARY KEY,
 	uuid              TEXT NOT NULL UNIQUE,
@@ -217,9 +217,10 @@ CREATE INDEX webhook_deliveries_received_at ON webhook_deliveries (webhook_uuid,
 -- How the platform's copy of the branch an application follows in its
 -- repository compares with the remote's. The row is reset whenever an
 -- application starts using the repository or changes its branch.
--- pull_requested counts the pulls deliveries asked for, pull_served the
--- count a finished pull had read when it started: a restart pulls again
--- where pull_requested > pull_served.
+-- pull_requested counts the syncs deliveries asked for, pull_served the
+-- count a finished sync had read when it started: a restart syncs again
+-- where pull_requested > pull_served (renamed sync_requested and
+-- sync_served by migration 4).
 CREATE TABLE repository_sync (
 	repository_uuid      TEXT PRIMARY KEY REFERENCES repositories (uuid) ON DELETE CASCADE,
 	origin_head          TEXT,
@@ -249,6 +250,24 @@ CREATE TABLE idempotency_claims (
 	PRIMARY KEY (user_uuid, key)
 );
 CREATE INDEX idempotency_claims_created_at ON idempotency_claims (created_at);
+`,
+	// 4: one word, "sync", for the operation that brings the platform's copy
+	// up to date; revocations that a seed applied again cannot undo.
+	`
+ALTER TABLE repository_sync RENAME COLUMN pull_requested TO sync_requested;
+ALTER TABLE repository_sync RENAME COLUMN pull_served TO sync_served;
+
+-- Tokens revoked and users removed by an administrator (revoke-token,
+-- remove-user). Seeding never creates them again: a seed creates what is
+-- missing, not what was taken away.
+CREATE TABLE revoked_tokens (
+	token_sha256 TEXT PRIMARY KEY,
+	revoked_at   TEXT NOT NULL
+);
+CREATE TABLE removed_users (
+	email      TEXT PRIMARY KEY COLLATE NOCASE,
+	removed_at TEXT NOT NULL
+);
 `,
 }
 

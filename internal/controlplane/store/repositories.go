@@ -262,7 +262,7 @@ func (s *Store) GetRepository(ctx context.Context, userUUID, uuid string) (Repos
 }
 
 // LoadRepository returns any repository, for the control plane's own work
-// (access checks, pulls); it is never to answer a request.
+// (access checks, syncs); it is never to answer a request.
 func (s *Store) LoadRepository(ctx context.Context, uuid string) (Repository, error) {
 	q := anyRepositoryQuery()
 	q.where("r.uuid = ?", uuid)

@@ -4,6 +4,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,7 +16,9 @@ import (
 // SeedTx creates objects that are missing and leaves existing ones as they
 // are, so that applying the same seed again changes nothing. Objects are
 // matched by organisation name, user email, application slug and, within
-// an application, environment slug.
+// an application, environment slug. What an administrator took away (a
+// revoked token, a removed user) is not missing: it is never created
+// again (ErrRevoked).
 type SeedTx struct {
 	ctx context.Context
 	tx  *sql.Tx
@@ -45,6 +48,16 @@ func (t *SeedTx) ensure(lookup string, lookupArgs []any, insert string, insertAr
 	return id, err
 }
 
+// exists reports whether query finds a row.
+func (t *SeedTx) exists(query string, args ...any) (bool, error) {
+	var one int
+	err := t.tx.QueryRowContext(t.ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // EnsureOrganisation returns the uuid of the organisation with this name.
 func (t *SeedTx) EnsureOrganisation(name string) (string, error) {
 	return t.ensure(`SELECT uuid FROM organisations WHERE name = ?`, []any{name},
@@ -53,7 +66,11 @@ func (t *SeedTx) EnsureOrganisation(name string) (string, error) {
 
 // EnsureUser returns the uuid of the user with this email (compared
 // case-insensitively); names are only set when the user is created.
+// ErrRevoked if an administrator removed a user with this email.
 func (t *SeedTx) EnsureUser(email, firstName, lastName string) (string, error) {
+	if removed, err := t.exists(`SELECT 1 FROM removed_users WHERE email = ?`, email); err != nil || removed {
+		return "", cmp.Or(err, ErrRevoked)
+	}
 	return t.ensure(`SELECT uuid FROM users WHERE email = ?`, []any{email},
 		`INSERT INTO users (uuid, email, first_name, last_name, created_at) VALUES (?, ?, ?, ?, ?)`,
 		email, firstName, lastName, t.now)
@@ -66,9 +83,13 @@ func (t *SeedTx) EnsureMembership(organisationUUID, userUUID string) error {
 	return err
 }
 
-// EnsureToken gives the user this token; ErrConflict if another user has it.
+// EnsureToken gives the user this token; ErrConflict if another user has
+// it, ErrRevoked if an administrator revoked it.
 func (t *SeedTx) EnsureToken(userUUID, token string) error {
 	hash := hashToken(token)
+	if revoked, err := t.exists(`SELECT 1 FROM revoked_tokens WHERE token_sha256 = ?`, hash); err != nil || revoked {
+		return cmp.Or(err, ErrRevoked)
+	}
 	var owner string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT user_uuid FROM tokens WHERE token_sha256 = ?`, hash).Scan(&owner)
 	switch {

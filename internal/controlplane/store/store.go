@@ -37,6 +37,9 @@ var (
 	ErrWrongKey = errors.New("store: encryption key does not match the database")
 	// ErrNoKey means a secret had to be sealed or opened but the store was opened without a key.
 	ErrNoKey = errors.New("store: opened without an encryption key")
+	// ErrRevoked means seeding met a token an administrator revoked or a
+	// user an administrator removed: it is not created again.
+	ErrRevoked = errors.New("store: revoked or removed by an administrator")
 )
 
 // busyTimeout is how long a connection waits for another writer before failing.
@@ -149,7 +152,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // to the second, so that text order is time order.
 func timestamp(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
 
-// syncTimestamp is a sync's time to the millisecond (still RFC 3339): pulls
+// syncTimestamp is a sync's time to the millisecond (still RFC 3339): syncs
 // come a fraction of a second apart, and how long one took is worth seeing.
 func syncTimestamp(t time.Time) string {
 	return t.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")

@@ -310,3 +310,44 @@ func TestOpenRejectsQuestionMarkInPath(t *testing.T) {
 		t.Fatal("opened a path with '?'")
 	}
 }
+
+// What an administrator took away stays away: seeding never gives back a
+// revoked token, nor brings back a removed user (whatever the case of the
+// email) or their tokens.
+func TestSeedingNeverUndoesARevocation(t *testing.T) {
+	fixture := newSeeded(t)
+	ctx := context.Background()
+	err := fixture.store.Seed(ctx, func(tx *SeedTx) error { return tx.EnsureToken(fixture.grace, "grace-token") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.store.RevokeToken(ctx, "ada-token"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.store.RevokeToken(ctx, "ada-token"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoking again: %v, want ErrNotFound", err)
+	}
+	if err := fixture.store.RemoveUser(ctx, "grace@globex.test"); err != nil {
+		t.Fatal(err)
+	}
+	err = fixture.store.Seed(ctx, func(tx *SeedTx) error {
+		if err := tx.EnsureToken(fixture.ada, "ada-token"); !errors.Is(err, ErrRevoked) {
+			t.Errorf("EnsureToken of a revoked token: %v, want ErrRevoked", err)
+		}
+		if _, err := tx.EnsureUser("Grace@Globex.test", "Grace", "Hopper"); !errors.Is(err, ErrRevoked) {
+			t.Errorf("EnsureUser of a removed user: %v, want ErrRevoked", err)
+		}
+		if err := tx.EnsureToken(fixture.ada, "grace-token"); !errors.Is(err, ErrRevoked) {
+			t.Errorf("EnsureToken of a removed user's token: %v, want ErrRevoked", err)
+		}
+		return tx.EnsureToken(fixture.ada, "ada-new-token")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for token, want := range map[string]error{"ada-token": ErrNotFound, "grace-token": ErrNotFound, "ada-new-token": nil} {
+		if _, err := fixture.store.UserByToken(ctx, token); !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", token, err, want)
+		}
+	}
+}

@@ -9,49 +9,47 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// SyncSuccess is a pull's result when it succeeded; any other result is an
-// error code.
-const SyncSuccess = "success"
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
+)
 
 // SyncState is how the platform's copy of the branch an application
 // follows in its repository compares with the remote's. Empty strings and
 // zero times stand for absent values.
 type SyncState struct {
 	// OriginHead is the remote branch's head as last seen (by an access
-	// check, a pull, or a delivery's payload), at OriginHeadSeenAt.
+	// check, a sync, or a delivery's payload), at OriginHeadSeenAt.
 	OriginHead       string
 	OriginHeadSeenAt time.Time
 	// PlatformHead is the head of the platform's copy of the branch.
 	PlatformHead   string
 	LastSyncAt     time.Time
-	LastSyncResult string // SyncSuccess or an error code
-	// LastErrorCode and LastErrorMessage explain the last pull's failure;
+	LastSyncResult string // gitops.CodeSuccess or an error code
+	// LastErrorCode and LastErrorMessage explain the last sync's failure;
 	// empty after a success.
 	LastErrorCode, LastErrorMessage string
 	// HistoryRewrittenAt is when a Reset to origin last found that the
 	// remote's history no longer contained the platform's head.
 	HistoryRewrittenAt time.Time
-	// PullRequested counts the pulls deliveries asked for; see SyncOutcome.Served.
-	PullRequested int64
+	// SyncRequested counts the syncs deliveries asked for; see SyncOutcome.Served.
+	SyncRequested int64
 }
 
-// SyncOutcome is the result of a pull, as FinishSync stores it.
+// SyncOutcome is the result of a sync, as FinishSync stores it.
 type SyncOutcome struct {
-	// Branch and DSN are what the pull used (the application's branch, the
+	// Branch and DSN are what the sync used (the application's branch, the
 	// repository's clone URL): heads are only stored if they still are.
 	Branch, DSN string
-	Result      string // SyncSuccess or an error code
+	Result      string // gitops.CodeSuccess or an error code
 	Message     string // what went wrong; "" on success
-	// OriginHead and PlatformHead are the heads the pull saw and left
+	// OriginHead and PlatformHead are the heads the sync saw and left
 	// ("" when unknown: they are then kept as they were).
 	OriginHead, PlatformHead string
 	// HistoryRewritten records HistoryRewrittenAt (a Reset to origin that
 	// moved the platform's head to a commit that does not contain it).
 	HistoryRewritten bool
 	At               time.Time
-	// Served is the PullRequested the pull read when it started: the
+	// Served is the SyncRequested the sync read when it started: the
 	// deliveries it served.
 	Served int64
 }
@@ -62,9 +60,9 @@ func (s *Store) SyncState(ctx context.Context, repositoryUUID string) (SyncState
 	var st SyncState
 	var originHead, originSeen, platformHead, lastAt, lastResult, errCode, errMessage, rewrittenAt sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT origin_head, origin_head_seen_at, platform_head, last_sync_at, last_sync_result,
-		last_error_code, last_error_message, history_rewritten_at, pull_requested
+		last_error_code, last_error_message, history_rewritten_at, sync_requested
 		FROM repository_sync WHERE repository_uuid = ?`, repositoryUUID).
-		Scan(&originHead, &originSeen, &platformHead, &lastAt, &lastResult, &errCode, &errMessage, &rewrittenAt, &st.PullRequested)
+		Scan(&originHead, &originSeen, &platformHead, &lastAt, &lastResult, &errCode, &errMessage, &rewrittenAt, &st.SyncRequested)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}
@@ -94,7 +92,7 @@ func upsertOriginHead(ctx context.Context, db execer, repositoryUUID, head strin
 	return err
 }
 
-// FinishSync stores the outcome of a pull of a repository.
+// FinishSync stores the outcome of a sync of a repository.
 func (s *Store) FinishSync(ctx context.Context, repositoryUUID string, o SyncOutcome) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var branch sql.NullString
@@ -115,7 +113,7 @@ func (s *Store) FinishSync(ctx context.Context, repositoryUUID string, o SyncOut
 			originHead, platformHead = sql.NullString{}, sql.NullString{}
 		}
 		var errCode, errMessage, rewritten sql.NullString
-		if o.Result != SyncSuccess {
+		if o.Result != gitops.CodeSuccess {
 			errCode, errMessage = nullIfEmpty(o.Result), nullIfEmpty(o.Message)
 		}
 		if o.HistoryRewritten && current {
@@ -134,13 +132,13 @@ func (s *Store) FinishSync(ctx context.Context, repositoryUUID string, o SyncOut
 			platform_head = COALESCE(?, platform_head),
 			last_sync_at = ?, last_sync_result = ?, last_error_code = ?, last_error_message = ?,
 			history_rewritten_at = COALESCE(?, history_rewritten_at),
-			pull_served = MAX(pull_served, ?)
+			sync_served = MAX(sync_served, ?)
 			WHERE repository_uuid = ?`,
 			originHead, originHead, at, platformHead, at, o.Result, errCode, errMessage, rewritten, o.Served, repositoryUUID)
 		if err != nil || !platformHead.Valid {
 			return err
 		}
-		// The repository's last_commit is "the commit last seen": a pull moves it too.
+		// The repository's last_commit is "the commit last seen": a sync moves it too.
 		_, err = tx.ExecContext(ctx, `UPDATE repositories SET last_commit = ? WHERE uuid = ?`, platformHead, repositoryUUID)
 		return err
 	})
@@ -153,27 +151,27 @@ func (s *Store) FinishSync(ctx context.Context, repositoryUUID string, o SyncOut
 	return nil
 }
 
-// PendingPulls returns the repositories whose deliveries asked for a pull that
-// no pull has served yet, oldest repository first: the pulls a restarted
-// control plane still owes.
-func (s *Store) PendingPulls(ctx context.Context) ([]string, error) {
+// PendingSyncs returns the repositories whose deliveries asked for a sync
+// that no sync has served yet, oldest repository first: the syncs a
+// restarted control plane still owes.
+func (s *Store) PendingSyncs(ctx context.Context) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT ps.repository_uuid FROM repository_sync ps
 		JOIN repositories r ON r.uuid = ps.repository_uuid
-		WHERE ps.pull_requested > ps.pull_served ORDER BY r.id`)
+		WHERE ps.sync_requested > ps.sync_served ORDER BY r.id`)
 	if err != nil {
-		return nil, fmt.Errorf("store: pending pulls: %w", err)
+		return nil, fmt.Errorf("store: pending syncs: %w", err)
 	}
 	defer rows.Close()
 	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: pending pulls: %w", err)
+			return nil, fmt.Errorf("store: pending syncs: %w", err)
 		}
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: pending pulls: %w", err)
+		return nil, fmt.Errorf("store: pending syncs: %w", err)
 	}
 	return ids, nil
 }

@@ -325,7 +325,7 @@ func (s *Store) NoteDelivery(ctx context.Context, webhookUUID, result string, at
 
 // headKnown reports whether an accepted delivery's pushed head is known
 // already: the platform's head, or the head of an earlier accepted delivery
-// of the webhook (whose pull was asked for then).
+// of the webhook (whose sync was asked for then).
 func headKnown(ctx context.Context, tx *sql.Tx, d Delivery) (bool, error) {
 	if d.Result != DeliveryAccepted || d.PushedHead == "" {
 		return false, nil
@@ -340,12 +340,12 @@ func headKnown(ctx context.Context, tx *sql.Tx, d Delivery) (bool, error) {
 
 // RecordDelivery remembers a delivery's id and, in the same transaction,
 // what it means: for an accepted delivery of a head the platform does not
-// know yet, one more pull asked for. It reports duplicate, and changes
+// know yet, one more sync asked for. It reports duplicate, and changes
 // nothing but the webhook's last delivery, when the webhook already took a
 // delivery with this id (of concurrent deliveries with one id, exactly one
 // is recorded), or when the pushed head is known already (headKnown): a
-// replayed delivery with a fresh id pulls nothing. The payload's head is
-// never taken for the origin head, so no delivery can rewind it: the pull
+// replayed delivery with a fresh id syncs nothing. The payload's head is
+// never taken for the origin head, so no delivery can rewind it: the sync
 // reads the origin's head from the origin itself.
 func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (duplicate bool, err error) {
 	at := timestamp(d.ReceivedAt)
@@ -380,8 +380,8 @@ func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (duplicate bool,
 		if duplicate || d.Result != DeliveryAccepted {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO repository_sync (repository_uuid, pull_requested) VALUES (?, 1)
-			ON CONFLICT (repository_uuid) DO UPDATE SET pull_requested = pull_requested + 1`, d.RepositoryUUID)
+		_, err = tx.ExecContext(ctx, `INSERT INTO repository_sync (repository_uuid, sync_requested) VALUES (?, 1)
+			ON CONFLICT (repository_uuid) DO UPDATE SET sync_requested = sync_requested + 1`, d.RepositoryUUID)
 		return err
 	})
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/divio-community/terraform-provider-divio/internal/gitops"
 )
 
 // bound is a verified repository that Acme's application uses, following main.
@@ -99,21 +101,21 @@ func TestRecordDeliveryOncePerID(t *testing.T) {
 		t.Fatalf("%d of 10 deliveries with one id recorded, want 1", recorded)
 	}
 	state, err := fixture.store.SyncState(ctx, repo.UUID)
-	// The payload's head is not the origin head: only a pull sets that.
-	if err != nil || state.OriginHead == head || state.PullRequested != 1 {
+	// The payload's head is not the origin head: only a sync sets that.
+	if err != nil || state.OriginHead == head || state.SyncRequested != 1 {
 		t.Fatalf("sync state %+v, %v", state, err)
 	}
-	pending, err := fixture.store.PendingPulls(ctx)
+	pending, err := fixture.store.PendingSyncs(ctx)
 	if err != nil || len(pending) != 1 || pending[0] != repo.UUID {
-		t.Fatalf("pending pulls %v, %v", pending, err)
+		t.Fatalf("pending syncs %v, %v", pending, err)
 	}
-	err = fixture.store.FinishSync(ctx, repo.UUID, SyncOutcome{Branch: "main", DSN: repo.DSN, Result: SyncSuccess,
-		OriginHead: head, PlatformHead: head, At: testTime.Add(time.Minute), Served: state.PullRequested})
+	err = fixture.store.FinishSync(ctx, repo.UUID, SyncOutcome{Branch: "main", DSN: repo.DSN, Result: gitops.CodeSuccess,
+		OriginHead: head, PlatformHead: head, At: testTime.Add(time.Minute), Served: state.SyncRequested})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pending, err := fixture.store.PendingPulls(ctx); err != nil || len(pending) != 0 {
-		t.Fatalf("pending pulls after the pull %v, %v", pending, err)
+	if pending, err := fixture.store.PendingSyncs(ctx); err != nil || len(pending) != 0 {
+		t.Fatalf("pending syncs after the sync %v, %v", pending, err)
 	}
 	hook, err = fixture.store.GetWebhook(ctx, fixture.ada, hook.UUID)
 	if err != nil || hook.LastDeliveryResult != DeliveryDuplicate || hook.Secret != "" {
