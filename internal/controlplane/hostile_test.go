@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -298,4 +299,22 @@ func TestRepositoryURLIsAsGiven(t *testing.T) {
 			t.Errorf("url %q answered %q (read %q), want it as given", given, repo.URL, getRepository(t, ts, repo.UUID).URL)
 		}
 	}
+}
+
+// The guide says what the server does with url: as given (it once said
+// canonical, which the server never did).
+func TestGuideSaysURLIsAnsweredAsGiven(t *testing.T) {
+	guide, err := os.ReadFile("../../templates/guides/control-plane-api.md.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(guide), "\n") {
+		if strings.HasPrefix(line, "| `url` | public |") {
+			if !strings.Contains(line, "as given") || strings.Contains(line, "canonical form") {
+				t.Errorf("the guide's url row does not say the url is answered as given:\n%s", line)
+			}
+			return
+		}
+	}
+	t.Error("the guide has no row for a repository's url")
 }
