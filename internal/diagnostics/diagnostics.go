@@ -104,6 +104,24 @@ func InvalidAPIURL(diags *diag.Diagnostics, err error, envVar string, fromEnv bo
 			source, err, envVar, divioapi.DefaultBaseURL))
 }
 
+// InvalidBranchName is the plan-time error of a value that Git refuses as a
+// branch name; err says why.
+func InvalidBranchName(diags *diag.Diagnostics, attribute path.Path, err error) {
+	diags.AddAttributeError(attribute, "Invalid branch name", err.Error()+".")
+}
+
+// InvalidRepositoryURL is the plan-time error of a Git URL the rules of
+// internal/giturl refuse; err says why and what to write instead.
+func InvalidRepositoryURL(diags *diag.Diagnostics, attribute path.Path, err error) {
+	diags.AddAttributeError(attribute, "Invalid repository URL", err.Error())
+}
+
+// InvalidIdentifier is the plan-time error of a value that is not a UUID in
+// canonical form; err says what an identifier looks like.
+func InvalidIdentifier(diags *diag.Diagnostics, attribute path.Path, err error) {
+	diags.AddAttributeError(attribute, "Invalid identifier", err.Error())
+}
+
 // PlainHTTP warns that a token is about to cross the network unencrypted.
 func PlainHTTP(diags *diag.Diagnostics, apiURL string) {
 	diags.AddAttributeWarning(path.Root("api_url"), "Divio API URL uses plain HTTP",

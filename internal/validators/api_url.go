@@ -4,31 +4,27 @@
 package validators
 
 import (
-	"context"
-
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
 )
 
+// envAPIURL is the provider's API URL variable (provider.EnvAPIURL; a
+// provider test checks that they agree).
+const envAPIURL = "DIVIO_API_URL"
+
 // APIURL refuses, at plan time, an API endpoint the client could not use
-// (anything but an absolute http or https URL).
-func APIURL() validator.String { return apiURLValidator{} }
-
-type apiURLValidator struct{}
-
-func (apiURLValidator) Description(context.Context) string {
-	return "value must be an absolute http:// or https:// URL, e.g. https://api.divio.com"
-}
-
-func (v apiURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v apiURLValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := divioapi.ValidateBaseURL(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Divio API URL",
-			err.Error()+" Set api_url (or the DIVIO_API_URL environment variable) to an absolute https:// URL such as https://api.divio.com.")
+// (anything but an absolute http or https URL), with the wording the
+// provider's Configure uses for the same rule.
+func APIURL() validator.String {
+	return stringCheck{
+		description: "value must be an absolute http:// or https:// URL, e.g. https://api.divio.com",
+		check:       divioapi.ValidateBaseURL,
+		report: func(diags *diag.Diagnostics, _ path.Path, err error) {
+			diagnostics.InvalidAPIURL(diags, err, envAPIURL, false)
+		},
 	}
 }

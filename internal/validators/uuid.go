@@ -6,31 +6,21 @@
 package validators
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
 )
 
 // UUID checks that a string is a UUID in canonical form, which is how the
 // Divio API names every object.
-func UUID() validator.String { return uuidValidator{} }
-
-type uuidValidator struct{}
-
-func (uuidValidator) Description(context.Context) string {
-	return "value must be a UUID such as 8c5f3c1e-3b8a-4f43-9d39-8f5b0c6b2a11"
-}
-
-func (v uuidValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v uuidValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := CheckUUID(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid identifier", err.Error())
+func UUID() validator.String {
+	return stringCheck{
+		description: "value must be a UUID such as 8c5f3c1e-3b8a-4f43-9d39-8f5b0c6b2a11",
+		check:       CheckUUID,
+		report:      diagnostics.InvalidIdentifier,
 	}
 }
 
