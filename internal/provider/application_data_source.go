@@ -212,11 +212,3 @@ func environmentsValue(envs []divioapi.Environment, diags *diag.Diagnostics) typ
 	diags.Append(d...)
 	return list
 }
-
-// stringOrNull is s, or null for an empty (absent) answer field.
-func stringOrNull(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}

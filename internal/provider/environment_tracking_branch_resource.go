@@ -124,13 +124,11 @@ func (r *EnvironmentTrackingBranchResource) Read(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	env, err := r.client.GetEnvironment(ctx, state.Environment.ValueString())
-	if divioapi.IsNotFound(err) {
-		forgetRemoved(ctx, resp, EnvironmentTrackingBranchIdentity{Environment: state.Environment}, "environment", state.Environment.ValueString())
-		return
-	}
-	if err != nil {
-		diagnostics.AddAPIError(&resp.Diagnostics, "Could not read the environment", err, nil)
+	env := readOrForget(ctx, resp, EnvironmentTrackingBranchIdentity{Environment: state.Environment}, "environment", state.Environment.ValueString(),
+		func() (*divioapi.Environment, error) {
+			return r.client.GetEnvironment(ctx, state.Environment.ValueString())
+		})
+	if env == nil {
 		return
 	}
 	r.setState(ctx, env, &resp.State, resp.Identity, &resp.Diagnostics)

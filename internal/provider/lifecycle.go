@@ -76,11 +76,12 @@ func clearImported(ctx context.Context, private privateState, diags *diag.Diagno
 }
 
 // readOrForget reads a resource's object with read. When the object is gone
-// (404) it forgets the resource and returns nil; other errors are reported
-// and also give nil. Every resource's Read goes through it.
+// (404, or read finds none: nil without an error) it forgets the resource
+// and returns nil; other errors are reported and also give nil. Every
+// resource's Read goes through it.
 func readOrForget[T any](ctx context.Context, resp *resource.ReadResponse, identity any, what, id string, read func() (*T, error)) *T {
 	obj, err := read()
-	if divioapi.IsNotFound(err) {
+	if divioapi.IsNotFound(err) || (err == nil && obj == nil) {
 		forgetRemoved(ctx, resp, identity, what, id)
 		return nil
 	}

@@ -10,14 +10,13 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/giturl"
 )
 
 // RepositoryModel is the state of divio_repository.
 type RepositoryModel struct {
 	ID                types.String          `tfsdk:"id"`
 	Organisation      types.String          `tfsdk:"organisation"`
-	URL               types.String          `tfsdk:"url"`
+	URL               RepositoryURL         `tfsdk:"url"`
 	KeyType           types.String          `tfsdk:"key_type"`
 	HTTPS             *RepositoryHTTPSModel `tfsdk:"https"`
 	PublicKey         types.String          `tfsdk:"public_key"`
@@ -39,13 +38,7 @@ type RepositoryIdentity struct {
 }
 
 // isHTTPS reports whether the model's URL is an HTTPS URL (false when unknown).
-func (m *RepositoryModel) isHTTPS() bool {
-	if m.URL.IsNull() || m.URL.IsUnknown() {
-		return false
-	}
-	u, err := giturl.Parse(m.URL.ValueString())
-	return err == nil && u.Scheme == giturl.HTTPS
-}
+func (m *RepositoryModel) isHTTPS() bool { return m.URL.isHTTPS() }
 
 // createRequest is the public POST body for the model; password is the
 // write-only token from the configuration.
@@ -63,7 +56,7 @@ func (m *RepositoryModel) createRequest(password string) divioapi.CreateReposito
 // (the plan or state it replaces) what the answer lacks: Divio's CLI reads
 // only uuid and auth_info from a create's answer, and state and dsn from a
 // GET. A URL Divio spells differently but that names the same remote keeps
-// the user's spelling.
+// the user's spelling: RepositoryURL's semantic equality.
 func (m *RepositoryModel) fromAPI(repo *divioapi.Repository, prior *RepositoryModel) {
 	*m = *prior
 	if repo.UUID != "" {
@@ -72,10 +65,8 @@ func (m *RepositoryModel) fromAPI(repo *divioapi.Repository, prior *RepositoryMo
 	if repo.Organisation != "" {
 		m.Organisation = types.StringValue(repo.Organisation)
 	}
-	// Keep the configured spelling of the same URL.
-	sameURL := known(prior.URL) && giturl.Equivalent(prior.URL.ValueString(), repo.URL)
-	if repo.URL != "" && !sameURL {
-		m.URL = types.StringValue(repo.URL)
+	if repo.URL != "" {
+		m.URL = NewRepositoryURL(repo.URL)
 	}
 	if repo.DSN != "" {
 		m.DSN = types.StringValue(repo.DSN)
@@ -143,12 +134,4 @@ func fingerprint(publicKey types.String) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(ssh.FingerprintSHA256(key))
-}
-
-// known reports a value that is neither null nor unknown.
-func known(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/giturl"
 	"github.com/divio-community/terraform-provider-divio/internal/validators"
 )
 
@@ -85,8 +84,8 @@ func (r *RepositoryResource) Schema(_ context.Context, _ resource.SchemaRequest,
 					"Where the server does not answer it back (Divio's CLI does not read it), the first apply after an import " +
 					"records the configured value without any API call. Public API.",
 				Required:      true,
-				Validators:    []validator.String{validators.GitURL()},
-				PlanModifiers: []planmodifier.String{replaceUnlessUnreadAfterImport(giturl.Equivalent)},
+				CustomType:    repositoryURLType{},
+				PlanModifiers: []planmodifier.String{replaceUnlessUnreadAfterImport(sameRemote)},
 			},
 			"key_type": schema.StringAttribute{
 				MarkdownDescription: "Algorithm of the deploy key Divio issues for an SSH URL: `ED25519`, " +

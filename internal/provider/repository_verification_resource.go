@@ -5,11 +5,9 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -173,24 +171,6 @@ func (r *RepositoryVerificationResource) Create(ctx context.Context, req resourc
 	plan.fromAPI(repo)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
-}
-
-// verified reports a successful verification, else adds why it failed.
-func verified(err error, timeout time.Duration, diags *diag.Diagnostics) bool {
-	var failure *divioapi.VerificationError
-	switch {
-	case err == nil:
-		return true
-	case errors.Is(err, context.DeadlineExceeded):
-		diagnostics.VerificationTimedOut(diags, timeout.String())
-	case errors.As(err, &failure):
-		diagnostics.VerificationFailed(diags, failureAttribute(failure), failure.Stage, failure.Code, failure.Message)
-	default:
-		diagnostics.AddAPIError(diags, "Could not verify the repository", err, diagnostics.FieldPaths{
-			"branch": path.Root("branch"), "migrate": path.Root("migrate"),
-		})
-	}
-	return false
 }
 
 func (r *RepositoryVerificationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -7,14 +7,12 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
@@ -38,32 +36,8 @@ type RepositoryWebhookResource struct {
 	client *divioapi.Client
 }
 
-// RepositoryWebhookModel is the resource's state.
-type RepositoryWebhookModel struct {
-	ID               types.String `tfsdk:"id"`
-	Application      types.String `tfsdk:"application"`
-	Type             types.String `tfsdk:"type"`
-	URL              types.String `tfsdk:"url"`
-	Secret           types.String `tfsdk:"secret"`
-	SecretWO         types.String `tfsdk:"secret_wo"`
-	SecretWOVersion  types.Int64  `tfsdk:"secret_wo_version"`
-	RotationTriggers types.Map    `tfsdk:"rotation_triggers"`
-}
-
-// RepositoryWebhookIdentity identifies a webhook by its application: a
-// binding has at most one webhook.
-type RepositoryWebhookIdentity struct {
-	Application types.String `tfsdk:"application"`
-}
-
 // webhookTypes are the Git hosts whose deliveries the platform verifies.
 var webhookTypes = []string{"github", "gitlab", "bitbucket"}
-
-var webhookFields = diagnostics.FieldPaths{
-	"application": path.Root("application"),
-	"type":        path.Root("type"),
-	"secret":      path.Root("secret_wo"),
-}
 
 func (r *RepositoryWebhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_repository_webhook"
@@ -189,19 +163,6 @@ func (r *RepositoryWebhookResource) ModifyPlan(ctx context.Context, req resource
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// rotates reports whether applying plan over state rotates the webhook.
-// After an import the configured version and triggers are adopted (they
-// cannot be read back), so the first apply does not rotate a secret the Git
-// host already uses.
-func rotates(plan, state *RepositoryWebhookModel, imported bool) bool {
-	return !imported && !plan.equalRotation(state)
-}
-
-// equalRotation reports whether m and other ask for the same rotation.
-func (m *RepositoryWebhookModel) equalRotation(other *RepositoryWebhookModel) bool {
-	return m.RotationTriggers.Equal(other.RotationTriggers) && m.SecretWOVersion.Equal(other.SecretWOVersion)
-}
-
 func (r *RepositoryWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan RepositoryWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -225,26 +186,25 @@ func (r *RepositoryWebhookResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var hook *divioapi.Webhook
-	var err error
-	if state.ID.IsNull() { // after an import by application
-		var hooks []divioapi.Webhook
-		hooks, err = r.client.ListWebhooks(ctx, state.Application.ValueString())
-		if err == nil && len(hooks) > 0 {
-			hook = &hooks[0]
-		}
-	} else {
-		hook, err = r.client.GetWebhook(ctx, state.ID.ValueString())
-	}
-	if divioapi.IsNotFound(err) || (err == nil && hook == nil) {
-		forgetRemoved(ctx, resp, RepositoryWebhookIdentity{Application: state.Application}, "webhook", state.ID.ValueString())
-		return
-	}
-	if err != nil {
-		diagnostics.AddAPIError(&resp.Diagnostics, "Could not read the webhook", err, nil)
+	hook := readOrForget(ctx, resp, RepositoryWebhookIdentity{Application: state.Application}, "webhook", state.ID.ValueString(),
+		func() (*divioapi.Webhook, error) { return r.find(ctx, &state) })
+	if hook == nil {
 		return
 	}
 	r.setState(ctx, hook, &state, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+// find reads the webhook of state: by its UUID, or after an import by
+// application the application's webhook (nil when it has none).
+func (r *RepositoryWebhookResource) find(ctx context.Context, state *RepositoryWebhookModel) (*divioapi.Webhook, error) {
+	if !state.ID.IsNull() {
+		return r.client.GetWebhook(ctx, state.ID.ValueString())
+	}
+	hooks, err := r.client.ListWebhooks(ctx, state.Application.ValueString())
+	if err != nil || len(hooks) == 0 {
+		return nil, err
+	}
+	return &hooks[0], nil
 }
 
 func (r *RepositoryWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -287,24 +247,4 @@ func (r *RepositoryWebhookResource) Delete(ctx context.Context, req resource.Del
 // ImportState takes the application's UUID.
 func (r *RepositoryWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importByUUID(ctx, req, resp, "divio_repository_webhook (the application's UUID)", "application")
-}
-
-// setState writes hook into state. The secret is kept out of the state when
-// the user supplies it write-only (secret_wo_version set).
-func (r *RepositoryWebhookResource) setState(ctx context.Context, hook *divioapi.Webhook, prior *RepositoryWebhookModel, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
-	model := *prior
-	model.ID = types.StringValue(hook.UUID)
-	model.Application = types.StringValue(hook.Application)
-	model.Type = types.StringValue(hook.Type)
-	model.URL = types.StringValue(hook.URL)
-	model.Secret = types.StringPointerValue(hook.Secret)
-	if hook.SecretChosen || !prior.SecretWOVersion.IsNull() {
-		model.Secret = types.StringNull() // the user's own secret stays out of state
-	}
-	model.SecretWO = types.StringNull()
-	if model.RotationTriggers.IsUnknown() {
-		model.RotationTriggers = types.MapNull(types.StringType)
-	}
-	diags.Append(state.Set(ctx, &model)...)
-	setIdentity(ctx, identity, RepositoryWebhookIdentity{Application: model.Application}, diags)
 }

@@ -42,9 +42,6 @@ func TestValidators(t *testing.T) {
 		{"branch ok", BranchName(), "release/2026-11", ""},
 		{"branch double dot", BranchName(), "a..b", "not a valid Git branch name"},
 		{"branch option", BranchName(), "-delete", "not a valid Git branch name"},
-		{"git url scp", GitURL(), "git@github.com:acme/site.git", ""},
-		{"git url https github", GitURL(), "https://github.com/acme/site.git", "password authentication"},
-		{"git url file", GitURL(), "file:///srv/site.git", "Invalid repository URL"},
 		{"fingerprint ok", SSHFingerprint(), "SHA256:" + strings.Repeat("A", 43), ""},
 		{"fingerprint md5", SSHFingerprint(), "MD5:aa:bb:cc", "SHA256:"},
 	}
@@ -63,7 +60,7 @@ func TestValidators(t *testing.T) {
 
 // Unknown and null values are decided later (or not at all): never refused.
 func TestValidatorsSkipUnknownAndNull(t *testing.T) {
-	for _, v := range []validator.String{UUID(), APIURL(), BranchName(), GitURL()} {
+	for _, v := range []validator.String{UUID(), APIURL(), BranchName()} {
 		for _, value := range []types.String{types.StringUnknown(), types.StringNull()} {
 			if got := run(v, value); got != "" {
 				t.Errorf("%T refused %v: %s", v, value, got)

@@ -3,8 +3,13 @@
 
 package provider
 
+// Helpers every type shares: the client from the provider, write-only and
+// known values, answer fields that may be absent, a verification's outcome.
+
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -36,4 +41,38 @@ func writeOnlyString(ctx context.Context, config tfsdk.Config, p path.Path, diag
 	var value types.String
 	diags.Append(config.GetAttribute(ctx, p, &value)...)
 	return value.ValueString()
+}
+
+// known reports a value that is neither null nor unknown.
+func known(v interface {
+	IsNull() bool
+	IsUnknown() bool
+}) bool {
+	return !v.IsNull() && !v.IsUnknown()
+}
+
+// stringOrNull is s, or null for an empty (absent) answer field.
+func stringOrNull(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// verified reports a successful verification, else adds why it failed.
+func verified(err error, timeout time.Duration, diags *diag.Diagnostics) bool {
+	var failure *divioapi.VerificationError
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, context.DeadlineExceeded):
+		diagnostics.VerificationTimedOut(diags, timeout.String())
+	case errors.As(err, &failure):
+		diagnostics.VerificationFailed(diags, failureAttribute(failure), failure.Stage, failure.Code, failure.Message)
+	default:
+		diagnostics.AddAPIError(diags, "Could not verify the repository", err, diagnostics.FieldPaths{
+			"branch": path.Root("branch"), "migrate": path.Root("migrate"),
+		})
+	}
+	return false
 }
