@@ -6,7 +6,6 @@ package provider
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -157,9 +156,7 @@ func (d *ApplicationDataSource) findApplication(ctx context.Context, data Applic
 	if !data.ID.IsNull() {
 		app, err := d.client.GetApplication(ctx, data.ID.ValueString())
 		if divioapi.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Application not found",
-				fmt.Sprintf("No application with id %s is visible to this API token. Check the id, and that the "+
-					"token's user is a member of the organisation that owns the application.", data.ID.ValueString()))
+			diagnostics.ApplicationIDNotFound(&resp.Diagnostics, data.ID.ValueString())
 			return nil
 		}
 		if err != nil {
@@ -182,13 +179,9 @@ func (d *ApplicationDataSource) findApplication(ctx context.Context, data Applic
 	case 1:
 		return &apps[0]
 	case 0:
-		resp.Diagnostics.AddAttributeError(path.Root("slug"), "Application not found",
-			fmt.Sprintf("No application with slug %q is visible to this API token. Check the slug (it is the "+
-				"application's name in its URLs) and that the token's user is a member of its organisation.", data.Slug.ValueString()))
+		diagnostics.ApplicationSlugNotFound(&resp.Diagnostics, data.Slug.ValueString())
 	default:
-		resp.Diagnostics.AddAttributeError(path.Root("slug"), "Several applications match",
-			fmt.Sprintf("%d applications have the slug %q. Set organisation to the UUID of the one you mean, or look "+
-				"the application up by id.", len(apps), data.Slug.ValueString()))
+		diagnostics.SeveralApplicationsMatch(&resp.Diagnostics, len(apps), data.Slug.ValueString())
 	}
 	return nil
 }

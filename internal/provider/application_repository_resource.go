@@ -241,9 +241,7 @@ func (r *ApplicationRepositoryResource) Read(ctx context.Context, req resource.R
 // Delete only stops managing the migration: an application cannot return
 // to Divio's own Git server.
 func (r *ApplicationRepositoryResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	resp.Diagnostics.AddWarning("The application stays on its external repository",
-		"Once an application uses an external repository, Divio cannot move it back to its own Git server; Terraform "+
-			"no longer manages the migration.")
+	diagnostics.ApplicationStaysOnRepository(&resp.Diagnostics)
 }
 
 func (r *ApplicationRepositoryResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -198,9 +198,7 @@ func (r *ApplicationResource) checkUpdate(ctx context.Context, plan, state *Appl
 	}
 	attribute := path.Root("repository")
 	if plan.Repository.IsNull() {
-		diags.AddAttributeError(attribute, "Cannot return to Divio's Git server",
-			"Once an application uses an external repository, Divio cannot move it back to its own Git server. Set "+
-				"repository to the repository it uses.")
+		diagnostics.CannotReturnToDivioGit(diags, attribute)
 		return
 	}
 	requireExtension(ctx, r.client, diags, &attribute, divioapi.ExtApplicationMigration,

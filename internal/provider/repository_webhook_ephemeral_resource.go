@@ -5,7 +5,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -116,9 +115,7 @@ func (e *RepositoryWebhookEphemeralResource) find(ctx context.Context, data *Rep
 		return nil
 	}
 	if len(hooks) == 0 {
-		diags.AddAttributeError(path.Root("application"), "No webhook",
-			fmt.Sprintf("Application %s has no webhook. Create one with the divio_repository_webhook resource, and read "+
-				"it by its id (id = divio_repository_webhook.<name>.id) so that it is read after its creation.", data.Application.ValueString()))
+		diagnostics.NoWebhook(diags, data.Application.ValueString())
 		return nil
 	}
 	return &hooks[0]
