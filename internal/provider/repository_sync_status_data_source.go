@@ -78,7 +78,7 @@ func (d *RepositorySyncStatusDataSource) Schema(_ context.Context, _ datasource.
 			"origin_head":          computed("Head of the remote's branch as last seen (by a check, a pull or a webhook delivery)."),
 			"platform_head":        computed("Head of the platform's copy of the branch."),
 			"in_sync":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether `origin_head` equals `platform_head`."},
-			"last_sync_at":         computed("When the platform last pulled (RFC 3339)."),
+			"last_sync_at":         computed("When the platform last pulled (RFC 3339, to the millisecond where the API gives it)."),
 			"last_sync_result":     computed("`success` or the error code of the last pull."),
 			"history_rewritten_at": computed("When a Reset to origin last found the remote's history rewritten."),
 			"webhook_configured":   schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether a webhook is set up."},
@@ -148,10 +148,12 @@ func (d *RepositorySyncStatusDataSource) Read(ctx context.Context, req datasourc
 	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
 }
 
-// timeValue renders an optional API time as RFC 3339, or null.
+// timeValue renders an optional API time as RFC 3339 with the precision
+// the API gives (the control plane answers milliseconds; a zero fraction is
+// left out), or null.
 func timeValue(t *time.Time) types.String {
 	if t == nil {
 		return types.StringNull()
 	}
-	return types.StringValue(t.UTC().Format(time.RFC3339))
+	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
 }
