@@ -159,26 +159,32 @@ func (r *ApplicationRepositoryResource) Create(ctx context.Context, req resource
 	r.migrate(ctx, &plan, "create", timeout, &resp.State, &resp.Diagnostics, resp.Identity)
 }
 
-// Update verifies and migrates again when the migration changes; a change
-// of timeouts alone is only recorded.
-func (r *ApplicationRepositoryResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state ApplicationRepositoryModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+func (r *ApplicationRepositoryResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state ApplicationRepositoryModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.sameMigration(&state) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		setIdentity(ctx, resp.Identity, ApplicationRepositoryIdentity{Application: plan.Application}, &resp.Diagnostics)
+	identity := ApplicationRepositoryIdentity{Application: state.Application}
+	app := readOrForget(ctx, resp, identity, "application", state.Application.ValueString(),
+		func() (*divioapi.Application, error) {
+			return r.client.GetApplication(ctx, state.Application.ValueString())
+		})
+	if app == nil {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultMigrationTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
+	state.Repository = types.StringPointerValue(app.Repository)
+	if app.Branch != nil {
+		state.Branch = types.StringValue(*app.Branch)
 	}
-	r.migrate(ctx, &plan, "update", timeout, &resp.State, &resp.Diagnostics, resp.Identity)
+	if state.Branch.IsNull() {
+		state.Branch = types.StringValue("main")
+	}
+	if state.Migrate.IsNull() {
+		state.Migrate = types.BoolValue(true)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, identity, &resp.Diagnostics)
 }
 
 // migrate verifies the repository and moves the application to it, both
@@ -210,32 +216,26 @@ func (r *ApplicationRepositoryResource) migrate(ctx context.Context, plan *Appli
 	setIdentity(ctx, identity, ApplicationRepositoryIdentity{Application: plan.Application}, diags)
 }
 
-func (r *ApplicationRepositoryResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state ApplicationRepositoryModel
+// Update verifies and migrates again when the migration changes; a change
+// of timeouts alone is only recorded.
+func (r *ApplicationRepositoryResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state ApplicationRepositoryModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	identity := ApplicationRepositoryIdentity{Application: state.Application}
-	app := readOrForget(ctx, resp, identity, "application", state.Application.ValueString(),
-		func() (*divioapi.Application, error) {
-			return r.client.GetApplication(ctx, state.Application.ValueString())
-		})
-	if app == nil {
+	if plan.sameMigration(&state) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		setIdentity(ctx, resp.Identity, ApplicationRepositoryIdentity{Application: plan.Application}, &resp.Diagnostics)
 		return
 	}
-	state.Repository = types.StringPointerValue(app.Repository)
-	if app.Branch != nil {
-		state.Branch = types.StringValue(*app.Branch)
+	timeout, d := plan.Timeouts.Update(ctx, defaultMigrationTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
-	if state.Branch.IsNull() {
-		state.Branch = types.StringValue("main")
-	}
-	if state.Migrate.IsNull() {
-		state.Migrate = types.BoolValue(true)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	setIdentity(ctx, resp.Identity, identity, &resp.Diagnostics)
+	r.migrate(ctx, &plan, "update", timeout, &resp.State, &resp.Diagnostics, resp.Identity)
 }
 
 // Delete only stops managing the migration: an application cannot return

@@ -99,8 +99,20 @@ func (r *EnvironmentTrackingBranchResource) Create(ctx context.Context, req reso
 	r.apply(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
-func (r *EnvironmentTrackingBranchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.apply(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
+func (r *EnvironmentTrackingBranchResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state EnvironmentTrackingBranchModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	env := readOrForget(ctx, resp, EnvironmentTrackingBranchIdentity{Environment: state.Environment}, "environment", state.Environment.ValueString(),
+		func() (*divioapi.Environment, error) {
+			return r.client.GetEnvironment(ctx, state.Environment.ValueString())
+		})
+	if env == nil {
+		return
+	}
+	r.setState(ctx, env, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // apply sets the planned branch; the API checks it exists at the remote.
@@ -118,20 +130,8 @@ func (r *EnvironmentTrackingBranchResource) apply(ctx context.Context, getPlan f
 	r.setState(ctx, env, state, identity, diags)
 }
 
-func (r *EnvironmentTrackingBranchResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state EnvironmentTrackingBranchModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	env := readOrForget(ctx, resp, EnvironmentTrackingBranchIdentity{Environment: state.Environment}, "environment", state.Environment.ValueString(),
-		func() (*divioapi.Environment, error) {
-			return r.client.GetEnvironment(ctx, state.Environment.ValueString())
-		})
-	if env == nil {
-		return
-	}
-	r.setState(ctx, env, &resp.State, resp.Identity, &resp.Diagnostics)
+func (r *EnvironmentTrackingBranchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.apply(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // Delete stops managing the setting: an environment always tracks a branch.
