@@ -20,7 +20,7 @@ import (
 
 // benchCLI is the CLI under test, run with a configuration whose
 // dev_overrides start this provider and the do-nothing provider
-// (internal/bench/emptyprovider) from binaries built into bin: separate
+// (internal/testinfra/emptyprovider) from binaries built into bin: separate
 // processes, the way a user's CLI runs a provider.
 type benchCLI struct {
 	cli        acctest.CLI
@@ -38,7 +38,7 @@ func newBenchCLI(t *testing.T) *benchCLI {
 	}
 	b := &benchCLI{cli: cli, bin: t.TempDir()}
 	root := acctest.RepositoryRoot(t)
-	for pkg, name := range map[string]string{".": "divio", "./internal/bench/emptyprovider": "empty"} {
+	for pkg, name := range map[string]string{".": "divio", "./internal/testinfra/emptyprovider": "empty"} {
 		build := exec.Command("go", "build", "-o", b.provider(name), pkg)
 		build.Dir = root
 		if out, err := build.CombinedOutput(); err != nil {

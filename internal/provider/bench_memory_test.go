@@ -12,7 +12,7 @@ import (
 )
 
 // The provider's peak RSS during a plan of 500 divio_repository, next to a
-// do-nothing framework provider's (internal/bench/emptyprovider) during a
+// do-nothing framework provider's (internal/testinfra/emptyprovider) during a
 // plan of 500 of its empty_repository, and next to the same provider started
 // for a plan that sends it no resource (500 terraform_data). Each runs as the
 // CLI runs it, a separate process (dev_overrides), and /proc's VmHWM is read
