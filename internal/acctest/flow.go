@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // Names of the catalogue entries every test control plane has (the seed's

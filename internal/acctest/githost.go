@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // StartGitHost starts a real SSH Git host (OpenSSH sshd + git-shell) on a

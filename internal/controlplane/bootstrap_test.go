@@ -100,7 +100,7 @@ func TestBootstrapCatalogues(t *testing.T) {
 			Applications: []SeedApplication{{Slug: "first"}, {Slug: "placed", PlanGroup: "Huge", Region: "mars-north"}}}},
 	}
 	ts := &testServer{t: t, clock: newTestClock(), cfg: Config{DBPath: filepath.Join(t.TempDir(), "cp.db"),
-		EncryptionKey: make([]byte, 32), AccessChecker: &fakeChecker{}, Syncer: newFakeSyncer()}}
+		EncryptionKey: make([]byte, 32), Git: fakeGit{&fakeChecker{}, newFakeSyncer()}}}
 	ts.start()
 	result, err := ts.server.Bootstrap(context.Background(), seed)
 	if err != nil {

@@ -113,9 +113,9 @@ func waitIdle(t *testing.T, ts *testServer) {
 
 func TestDefaultAccessCheckerIsGitops(t *testing.T) {
 	for _, dev := range []bool{false, true} {
-		ts := newTestServer(t, func(cfg *Config) { cfg.AccessChecker, cfg.Dev = nil, dev })
-		if checker, ok := ts.server.checker.(*gitops.Checker); !ok || checker.AllowLoopback != dev {
-			t.Errorf("Dev %v: checker %#v, want a *gitops.Checker with AllowLoopback %v", dev, ts.server.checker, dev)
+		ts := newTestServer(t, func(cfg *Config) { cfg.Git, cfg.Dev = nil, dev })
+		if checker, ok := ts.server.git.(*gitops.Checker); !ok || checker.AllowLoopback != dev {
+			t.Errorf("Dev %v: checker %#v, want a *gitops.Checker with AllowLoopback %v", dev, ts.server.git, dev)
 		}
 	}
 }

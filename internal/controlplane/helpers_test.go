@@ -95,8 +95,7 @@ func newTestServer(t *testing.T, configure ...func(*Config)) *testServer {
 		Dev:           true,
 		Now:           clock.Now,
 		// Tests never reach a real Git host; repository tests set their own fake.
-		AccessChecker: &fakeChecker{},
-		Syncer:        newFakeSyncer(),
+		Git: fakeGit{&fakeChecker{}, newFakeSyncer()},
 	}
 	for _, f := range configure {
 		f(&cfg)
@@ -239,4 +238,26 @@ type listResponse[T any] struct {
 	Next     *string `json:"next"`
 	Previous *string `json:"previous"`
 	Results  []T     `json:"results"`
+}
+
+// fakeGit is a GitClient made of two halves, faked or not.
+type fakeGit struct {
+	AccessChecker
+	Syncer
+}
+
+// checkerOf is the access checker cfg has.
+func checkerOf(cfg *Config) AccessChecker {
+	if g, ok := cfg.Git.(fakeGit); ok {
+		return g.AccessChecker
+	}
+	return cfg.Git
+}
+
+// syncerOf is the syncer cfg has.
+func syncerOf(cfg *Config) Syncer {
+	if g, ok := cfg.Git.(fakeGit); ok {
+		return g.Syncer
+	}
+	return cfg.Git
 }

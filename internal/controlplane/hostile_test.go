@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/divio-community/terraform-provider-divio/internal/hooksender"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/hooksender"
 )
 
 // Unsigned junk posted to a webhook's URL as fast as two connections can

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
 	"github.com/divio-community/terraform-provider-divio/internal/gitops"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // The verification against a real SSH Git host on loopback, with the real
@@ -40,7 +40,7 @@ func TestVerificationWithRealGit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := newTestServer(t, func(cfg *Config) { cfg.AccessChecker, cfg.Syncer = nil, nil })
+	ts := newTestServer(t, func(cfg *Config) { cfg.Git = nil })
 	repo := createSSHRepository(t, ts, remote.SSHURL())
 
 	// The key is not installed yet.

@@ -73,7 +73,7 @@ func verify(t *testing.T, ts *testServer, id, branch string) repositoryView {
 }
 
 func withChecker(checker AccessChecker) func(*Config) {
-	return func(cfg *Config) { cfg.AccessChecker = checker }
+	return func(cfg *Config) { cfg.Git = fakeGit{checker, syncerOf(cfg)} }
 }
 
 func deref[T any](p *T) any {
@@ -601,7 +601,7 @@ func TestRepositoryChecksResumeAfterRestart(t *testing.T) {
 	blocked.awaitStart(t)
 
 	resumed := &fakeChecker{}
-	ts.cfg.AccessChecker = resumed
+	withChecker(resumed)(&ts.cfg)
 	ts.restart()
 	waitIdle(t, ts)
 	if got := getRepository(t, ts, repo.UUID); deref(got.State) != "CLONED" || len(resumed.requests()) != 1 {

@@ -45,6 +45,14 @@ type AccessChecker = jobs.AccessChecker
 // *gitops.Checker is the real one.
 type Syncer = jobs.Syncer
 
+// GitClient does all the server's Git work: the access checks, the syncs
+// and the branch lookups. *gitops.Checker is the real one; tests combine
+// fakes of the two halves.
+type GitClient interface {
+	AccessChecker
+	Syncer
+}
+
 // Faults makes the server misbehave on purpose (see httpx.Faults).
 type Faults = httpx.Faults
 
@@ -72,19 +80,14 @@ type Config struct {
 	// count requests and inject faults.
 	Middleware []func(http.Handler) http.Handler
 	Now        func() time.Time // nil = time.Now
-	// Git is the Git client the real access checks and syncs use (its
-	// trusted CAs, whether loopback remotes are allowed); nil means
-	// &gitops.Checker{AllowLoopback: Dev}.
-	Git *gitops.Checker
-	// AccessChecker runs repositories' clone and push checks; nil is Git.
-	// Tests set a fake.
-	AccessChecker AccessChecker
+	// Git does the Git work: repositories' clone and push checks, the
+	// syncs (for webhook deliveries, Update and Reset to origin) and the
+	// lookups of environments' branches at their remotes. nil means
+	// &gitops.Checker{AllowLoopback: Dev}; set a *gitops.Checker for other
+	// trusted CAs. Tests set fakes.
+	Git GitClient
 	// CheckWorkers is how many access checks run at once; 0 means 4.
 	CheckWorkers int
-	// Syncer syncs repositories (for webhook deliveries, Update and Reset
-	// to origin) and looks up environments' branches at their remotes;
-	// nil is Git. Tests set a fake.
-	Syncer Syncer
 	// SyncWorkers is how many syncs (of different repositories) run at
 	// once; 0 means 8.
 	SyncWorkers int
@@ -132,8 +135,7 @@ type Server struct {
 	handler          http.Handler
 	pipeline         *httpx.Pipeline
 	idempotencyLocks keyedMutex
-	checker          AccessChecker
-	syncer           Syncer
+	git              GitClient
 	jobs             *jobs.Runner
 	receiver         *hooks.Receiver
 	strict           strictSettings
@@ -170,19 +172,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, fmt.Errorf("controlplane: %w", err)
 	}
-	git := cfg.Git
-	if git == nil {
-		git = &gitops.Checker{AllowLoopback: cfg.Dev}
-	}
-	s.checker, s.syncer = cfg.AccessChecker, cfg.Syncer
-	if s.checker == nil {
-		s.checker = git
-	}
-	if s.syncer == nil {
-		s.syncer = git
+	s.git = cfg.Git
+	if s.git == nil {
+		s.git = &gitops.Checker{AllowLoopback: cfg.Dev}
 	}
 	s.jobs, err = jobs.Start(ctx, jobs.Config{
-		Store: s.store, Checker: s.checker, Syncer: s.syncer, Logger: s.logger, Now: s.now,
+		Store: s.store, Checker: s.git, Syncer: s.git, Logger: s.logger, Now: s.now,
 		MirrorRoot: filepath.Join(dataDir, "mirrors"), CheckWorkers: cfg.CheckWorkers, SyncWorkers: cfg.SyncWorkers,
 	})
 	if err != nil {

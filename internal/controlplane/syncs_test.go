@@ -84,7 +84,7 @@ func (f *fakeSyncer) RemoteBranchExists(ctx context.Context, url, branch string,
 }
 
 func withSyncer(syncer Syncer) func(*Config) {
-	return func(cfg *Config) { cfg.Syncer = syncer }
+	return func(cfg *Config) { cfg.Git = fakeGit{checkerOf(cfg), syncer} }
 }
 
 // binding is a repository an application of Ada's uses.
@@ -199,12 +199,12 @@ func TestAcceptedDeliveryIsSyncedAfterRestart(t *testing.T) {
 // they trust the same CAs and allow the same remotes.
 func TestDefaultSyncerIsTheAccessChecker(t *testing.T) {
 	git := &gitops.Checker{AllowLoopback: true}
-	ts := newTestServer(t, func(cfg *Config) { cfg.Git, cfg.AccessChecker, cfg.Syncer = git, nil, nil })
-	if ts.server.syncer != git || ts.server.checker != git {
-		t.Errorf("syncer %#v and checker %#v, want both the Git client", ts.server.syncer, ts.server.checker)
+	ts := newTestServer(t, func(cfg *Config) { cfg.Git = git })
+	if ts.server.git != GitClient(git) {
+		t.Errorf("Git client %#v, want the configured one", ts.server.git)
 	}
-	ts = newTestServer(t, func(cfg *Config) { cfg.Syncer, cfg.Dev = nil, false })
-	if checker, ok := ts.server.syncer.(*gitops.Checker); !ok || checker.AllowLoopback {
-		t.Errorf("syncer %#v, want a *gitops.Checker without loopback", ts.server.syncer)
+	ts = newTestServer(t, func(cfg *Config) { cfg.Git, cfg.Dev = nil, false })
+	if checker, ok := ts.server.git.(*gitops.Checker); !ok || checker.AllowLoopback {
+		t.Errorf("syncer %#v, want a *gitops.Checker without loopback", ts.server.git)
 	}
 }

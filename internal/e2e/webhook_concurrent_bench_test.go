@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
-	"github.com/divio-community/terraform-provider-divio/internal/hooksender"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/hooksender"
 )
 
 // concurrentPushes is how many repositories push at once.

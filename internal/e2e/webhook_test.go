@@ -12,8 +12,8 @@ import (
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
-	"github.com/divio-community/terraform-provider-divio/internal/hooksender"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/hooksender"
 )
 
 // binding is an application bound to a repository on the test Git host,

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // BenchmarkCheck compares the access check (go-git, shallow fetch of one

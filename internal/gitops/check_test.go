@@ -717,8 +717,8 @@ func TestHTTPSClientUsesNoProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &run{c: &Checker{}, url: u, port: 443, guard: &guard{}, budget: newByteBudget(1)}
-	rem, err := r.openHTTPS(testContext(t))
+	tg := &target{url: u, port: 443, guard: &guard{}, budget: newByteBudget(1)}
+	rem, err := tg.openHTTPS(testContext(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
 	"github.com/divio-community/terraform-provider-divio/internal/sshkey"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // testTimeout bounds each test step generously (CI machines are shared);

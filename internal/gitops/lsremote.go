@@ -13,14 +13,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-
-	"github.com/divio-community/terraform-provider-divio/internal/giturl"
 )
 
 // RemoteBranchExists looks branch up at the repository url. exists is
@@ -41,8 +38,9 @@ func (c *Checker) RemoteBranchExists(ctx context.Context, url, branch string, au
 		res.Duration = time.Since(start)
 		res.Message = redactSecrets(res.Message, auth, minRedactedToken)
 	}()
-	req := CheckRequest{URL: url, Branch: branch, Auth: auth, PinnedHostKey: pinnedHostKey}
-	r, failed := c.newRun(ctx, req, opLookup, c.timeout(), c.maxFetchBytes())
+	set := c.settings()
+	spec := targetSpec{URL: url, Branch: branch, Auth: auth, PinnedHostKey: pinnedHostKey, RequirePinned: true}
+	r, failed := set.newRun(ctx, spec, opLookup, set.checkTimeout, set.maxFetchBytes)
 	if failed != nil {
 		return false, *failed
 	}
@@ -73,12 +71,9 @@ func (r *run) lookupBranch(ctx context.Context) (plumbing.Hash, error) {
 }
 
 // openPinned opens the remote for a run that must not trust a host key on
-// first use (Sync, RemoteBranchExists): for ssh, a pinned key is required.
+// first use (Sync, RemoteBranchExists: their targets require a pinned key).
 func (r *run) openPinned(ctx context.Context) (remote, error) {
-	if r.url.Scheme == giturl.SSH && strings.TrimSpace(r.req.PinnedHostKey) == "" {
-		return nil, failure(CodeHostKeyMismatch, msgNoPinnedHostKey(r.url.Host))
-	}
-	rem, err := r.openRemote(ctx)
+	rem, err := r.open(ctx)
 	if err != nil {
 		return nil, stageError(stageConnect, err)
 	}

@@ -6,7 +6,7 @@ package gitops
 import (
 	"testing"
 
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 const syncToken = "tok-sync-0123456789abcdef"

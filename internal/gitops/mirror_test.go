@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // syncRequest is a request to sync repo's main over SSH into dir, with the

@@ -9,7 +9,7 @@ package gitops
 // pack file with its index.
 //
 // go-git's Remote.Fetch is not used: it opens its own sessions through
-// go-git's global transport registry (see https.go and ssh.go for why this
+// go-git's global transport registry (see transport_https.go and transport_ssh.go for why this
 // package has its own), and it sends every ref of the repository as haves.
 // The request is built here instead, from go-git's protocol types.
 //

@@ -21,7 +21,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // multiKeyServer is a small SSH Git server in the test process, for what

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // The core flow with an HTTPS URL (a self-hosted Git server) against a

@@ -10,7 +10,7 @@ import (
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // The core flow against a server that answers only what Divio's CLI reads

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // coreFlowConfig is the core flow a user writes against api.divio.com:

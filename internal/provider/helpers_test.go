@@ -13,8 +13,8 @@ import (
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
 	"github.com/divio-community/terraform-provider-divio/internal/provider"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // readmeOnly is what a new application's repository may hold.

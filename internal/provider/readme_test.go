@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
 )
 
 // The README's example, composed with the GitHub provider, is what a new

@@ -16,7 +16,7 @@ import (
 
 	"github.com/divio-community/terraform-provider-divio/internal/acctest"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/hooksender"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/hooksender"
 )
 
 const (

@@ -3,6 +3,7 @@
 
 // Package testinfra holds, in its sub-packages, what the tests, the
 // benchmarks and the demo run beside the provider and the control plane, and
-// what neither of them imports: emptyprovider, the do-nothing provider the
-// benchmarks measure against.
+// what neither of them imports: githost (a real SSH and HTTPS Git host on
+// loopback), hooksender (webhook deliveries signed as Git hosts sign them)
+// and emptyprovider (the do-nothing provider the benchmarks measure against).
 package testinfra

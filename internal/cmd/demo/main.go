@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
-	"github.com/divio-community/terraform-provider-divio/internal/githost"
-	"github.com/divio-community/terraform-provider-divio/internal/hooksender"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/githost"
+	"github.com/divio-community/terraform-provider-divio/internal/testinfra/hooksender"
 )
 
 // demoToken is the token in examples/quickstart/bootstrap.json.

@@ -50,15 +50,15 @@ type redirectError struct{ to string }
 
 func (e *redirectError) Error() string { return "redirected to " + e.to }
 
-func (r *run) openHTTPS(context.Context) (remote, error) {
+func (r *target) openHTTPS(context.Context) (remote, error) {
 	base := &http.Transport{
 		Proxy:       nil,
 		DialContext: r.guard.dialContext,
 		TLSClientConfig: &tls.Config{
 			MinVersion: tls.VersionTLS12,
-			RootCAs:    r.c.RootCAs,
+			RootCAs:    r.rootCAs,
 		},
-		TLSHandshakeTimeout:    r.c.connectTimeout(),
+		TLSHandshakeTimeout:    r.connectTimeout,
 		MaxResponseHeaderBytes: 64 << 10,
 		ForceAttemptHTTP2:      true,
 	}
@@ -68,7 +68,7 @@ func (r *run) openHTTPS(context.Context) (remote, error) {
 		CheckRedirect: sameOrigin(r.url, r.port),
 	}
 	var auth transport.AuthMethod // nil: anonymous
-	if a := r.req.Auth; a.HTTPSUsername != "" || a.HTTPSToken != "" {
+	if a := r.auth; a.HTTPSUsername != "" || a.HTTPSToken != "" {
 		auth = &githttp.BasicAuth{Username: a.HTTPSUsername, Password: a.HTTPSToken}
 	}
 	return &httpsRemote{
