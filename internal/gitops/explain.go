@@ -6,8 +6,6 @@ package gitops
 import (
 	"context"
 	"errors"
-	"net"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
@@ -56,38 +54,22 @@ func (r *run) explain(ctx context.Context, err error) (string, string) {
 	if se, ok := findError[*stagedError](err); ok {
 		st = se.stage
 	}
-	host := r.url.Host
 	if ce, ok := findError[*checkError](err); ok {
 		return ce.code, ce.msg
 	}
-	if fe, ok := findError[*forbiddenError](err); ok {
-		return CodeForbiddenAddress, fe.msg
+	if code, msg, ok := forbiddenFailure(err); ok {
+		return code, msg
 	}
 	// A deadline explains any error that follows it (closed connections,
 	// unexpected EOFs), so it is looked at first.
 	switch ctx.Err() {
 	case context.DeadlineExceeded:
-		return CodeUnreachable, msgTimeout(host, r.port, r.op, r.timeout)
+		return CodeUnreachable, msgTimeout(r.url.Host, r.port, r.op, r.timeout)
 	case context.Canceled:
 		return CodeInternalError, msgCancelled(r.op)
 	}
-	if re, ok := findError[*resolveError](err); ok {
-		return CodeUnreachable, msgNotResolved(host, resolveDetail(re.err, r.quote))
-	}
-	if de, ok := findError[*dialError](err); ok {
-		return CodeUnreachable, msgConnect(host, r.port, connectDetail(de.err, r.quote))
-	}
-	if he, ok := findError[*handshakeError](err); ok {
-		if isTimeout(he.err) {
-			return CodeUnreachable, msgConnect(host, r.port, "the SSH handshake timed out")
-		}
-		return CodeUnreachable, msgSSHHandshake(host, r.port, r.quote(he.err.Error()))
-	}
-	if re, ok := findError[*redirectError](err); ok {
-		return CodeUnreachable, msgRedirect(host, r.quote(re.to))
-	}
-	if tlsProblem(err) {
-		return CodeUnreachable, msgTLS(host, r.quote(tlsDetail(err)))
+	if code, msg, ok := r.connectFailure(err); ok {
+		return code, msg
 	}
 	if _, ok := findError[*tooLargeError](err); ok || r.budget.exceeded.Load() {
 		if r.op == opSync {
@@ -115,39 +97,6 @@ func (r *run) explain(ctx context.Context, err error) (string, string) {
 		return CodeInternalError, msgMirror(r.quote(me.Error()))
 	}
 	return CodeInternalError, msgInternal(r.op, r.quote(err.Error()))
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
-}
-
-// refused reports whether the host turned the request down: it could not
-// find the repository for these credentials, or said why not.
-func refused(err error) bool {
-	e := unwrapGoGit(err)
-	if _, ok := findError[*hostRefusal](err); ok {
-		return true
-	}
-	return errors.Is(e, transport.ErrRepositoryNotFound) ||
-		errors.Is(e, transport.ErrAuthenticationRequired) ||
-		errors.Is(e, transport.ErrAuthorizationFailed)
-}
-
-// hostSaid is the host's own explanation of a refusal, if it gave one.
-func hostSaid(err error) string {
-	if hr, ok := findError[*hostRefusal](err); ok {
-		return hr.text
-	}
-	// go-git's HTTP errors end with the response body: "authorization
-	// failed: <body>".
-	e := unwrapGoGit(err)
-	for _, sentinel := range []error{transport.ErrRepositoryNotFound, transport.ErrAuthenticationRequired, transport.ErrAuthorizationFailed} {
-		if errors.Is(e, sentinel) {
-			return strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(e.Error(), sentinel.Error()), ":"))
-		}
-	}
-	return ""
 }
 
 // findError is errors.As that also looks inside go-git's

@@ -57,6 +57,5 @@ type applicationListConfig struct {
 func storeApplication(ctx context.Context, app divioapi.Application, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	model := ApplicationModel{ID: types.StringValue(app.UUID)} // every other attribute null
 	model.fromAPI(&app)
-	diags.Append(state.Set(ctx, &model)...)
-	setIdentity(ctx, identity, ApplicationIdentity{ID: model.ID}, diags)
+	writeState(ctx, state, identity, &model, ApplicationIdentity{ID: model.ID}, diags)
 }

@@ -68,6 +68,22 @@ type ApplicationRepositoryIdentity struct {
 	Application types.String `tfsdk:"application"`
 }
 
+// fromAPI copies the application's repository and branch into the model.
+// After an import the branch and migrate flag are unknown to the public API
+// and take their defaults.
+func (m *ApplicationRepositoryModel) fromAPI(app *divioapi.Application) {
+	m.Repository = types.StringPointerValue(app.Repository)
+	if app.Branch != nil {
+		m.Branch = types.StringValue(*app.Branch)
+	}
+	if m.Branch.IsNull() {
+		m.Branch = types.StringValue("main")
+	}
+	if m.Migrate.IsNull() {
+		m.Migrate = types.BoolValue(true)
+	}
+}
+
 func (r *ApplicationRepositoryResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_application_repository"
 }
@@ -173,18 +189,8 @@ func (r *ApplicationRepositoryResource) Read(ctx context.Context, req resource.R
 	if app == nil {
 		return
 	}
-	state.Repository = types.StringPointerValue(app.Repository)
-	if app.Branch != nil {
-		state.Branch = types.StringValue(*app.Branch)
-	}
-	if state.Branch.IsNull() {
-		state.Branch = types.StringValue("main")
-	}
-	if state.Migrate.IsNull() {
-		state.Migrate = types.BoolValue(true)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	setIdentity(ctx, resp.Identity, identity, &resp.Diagnostics)
+	state.fromAPI(app)
+	writeState(ctx, &resp.State, resp.Identity, &state, identity, &resp.Diagnostics)
 }
 
 // migrate verifies the repository and moves the application to it, both
@@ -212,8 +218,7 @@ func (r *ApplicationRepositoryResource) migrate(ctx context.Context, plan *Appli
 		return
 	}
 	plan.Repository = types.StringPointerValue(app.Repository)
-	diags.Append(state.Set(ctx, plan)...)
-	setIdentity(ctx, identity, ApplicationRepositoryIdentity{Application: plan.Application}, diags)
+	writeState(ctx, state, identity, plan, ApplicationRepositoryIdentity{Application: plan.Application}, diags)
 }
 
 // Update verifies and migrates again when the migration changes; a change
@@ -226,8 +231,7 @@ func (r *ApplicationRepositoryResource) Update(ctx context.Context, req resource
 		return
 	}
 	if plan.sameMigration(&state) {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		setIdentity(ctx, resp.Identity, ApplicationRepositoryIdentity{Application: plan.Application}, &resp.Diagnostics)
+		writeState(ctx, &resp.State, resp.Identity, &plan, ApplicationRepositoryIdentity{Application: plan.Application}, &resp.Diagnostics)
 		return
 	}
 	timeout, d := plan.Timeouts.Update(ctx, defaultMigrationTimeout)

@@ -226,8 +226,7 @@ func (r *ApplicationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	plan.fromAPI(app)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	setIdentity(ctx, resp.Identity, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &plan, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
 }
 
 // recoverCreate looks for the application a create whose answer (lost) was
@@ -260,8 +259,7 @@ func (r *ApplicationResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	state.fromAPI(app)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	setIdentity(ctx, resp.Identity, ApplicationIdentity{ID: state.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, ApplicationIdentity{ID: state.ID}, &resp.Diagnostics)
 }
 
 // Update migrates the application to another repository or branch (an
@@ -288,8 +286,7 @@ func (r *ApplicationResource) Update(ctx context.Context, req resource.UpdateReq
 		}
 		plan.fromAPI(app)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	setIdentity(ctx, resp.Identity, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &plan, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
 }
 
 // Delete deletes the application (an extension; ModifyPlan refused the

@@ -46,7 +46,9 @@ func NewEnvironmentTrackingBranchListResource() list.ListResource {
 			return applicationName(found.Application) + "/" + found.Object.Slug + " (" + found.Object.Branch + ")"
 		},
 		store: func(ctx context.Context, found environmentFound, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
-			(&EnvironmentTrackingBranchResource{}).setState(ctx, &found.Object, state, identity, diags)
+			var model EnvironmentTrackingBranchModel
+			model.fromAPI(&found.Object)
+			writeState(ctx, state, identity, &model, model.identity(), diags)
 		},
 	}}
 }

@@ -50,6 +50,17 @@ type EnvironmentTrackingBranchIdentity struct {
 	Environment types.String `tfsdk:"environment"`
 }
 
+// fromAPI copies the environment's branch into the model.
+func (m *EnvironmentTrackingBranchModel) fromAPI(env *divioapi.Environment) {
+	m.Environment = types.StringValue(env.UUID)
+	m.Branch = types.StringValue(env.Branch)
+}
+
+// identity is the resource's identity.
+func (m *EnvironmentTrackingBranchModel) identity() EnvironmentTrackingBranchIdentity {
+	return EnvironmentTrackingBranchIdentity{Environment: m.Environment}
+}
+
 func (r *EnvironmentTrackingBranchResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_environment_tracking_branch"
 }
@@ -96,7 +107,7 @@ func (r *EnvironmentTrackingBranchResource) ModifyPlan(ctx context.Context, req 
 }
 
 func (r *EnvironmentTrackingBranchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.apply(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
+	r.setBranch(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *EnvironmentTrackingBranchResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -112,11 +123,13 @@ func (r *EnvironmentTrackingBranchResource) Read(ctx context.Context, req resour
 	if env == nil {
 		return
 	}
-	r.setState(ctx, env, &resp.State, resp.Identity, &resp.Diagnostics)
+	var model EnvironmentTrackingBranchModel
+	model.fromAPI(env)
+	writeState(ctx, &resp.State, resp.Identity, &model, model.identity(), &resp.Diagnostics)
 }
 
-// apply sets the planned branch; the API checks it exists at the remote.
-func (r *EnvironmentTrackingBranchResource) apply(ctx context.Context, getPlan func(context.Context, any) diag.Diagnostics, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+// setBranch sets the planned branch (Create and Update alike); the API checks it exists at the remote.
+func (r *EnvironmentTrackingBranchResource) setBranch(ctx context.Context, getPlan func(context.Context, any) diag.Diagnostics, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	var plan EnvironmentTrackingBranchModel
 	diags.Append(getPlan(ctx, &plan)...)
 	if diags.HasError() {
@@ -127,11 +140,13 @@ func (r *EnvironmentTrackingBranchResource) apply(ctx context.Context, getPlan f
 		diagnostics.AddAPIError(diags, "Could not set the environment's tracking branch", err, diagnostics.FieldPaths{"branch": path.Root("branch")})
 		return
 	}
-	r.setState(ctx, env, state, identity, diags)
+	var model EnvironmentTrackingBranchModel
+	model.fromAPI(env)
+	writeState(ctx, state, identity, &model, model.identity(), diags)
 }
 
 func (r *EnvironmentTrackingBranchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.apply(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
+	r.setBranch(ctx, req.Plan.Get, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // Delete stops managing the setting: an environment always tracks a branch.
@@ -140,10 +155,4 @@ func (r *EnvironmentTrackingBranchResource) Delete(context.Context, resource.Del
 
 func (r *EnvironmentTrackingBranchResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importByUUID(ctx, req, resp, "divio_environment_tracking_branch (the environment's UUID)", "environment")
-}
-
-func (r *EnvironmentTrackingBranchResource) setState(ctx context.Context, env *divioapi.Environment, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
-	model := EnvironmentTrackingBranchModel{Environment: types.StringValue(env.UUID), Branch: types.StringValue(env.Branch)}
-	diags.Append(state.Set(ctx, &model)...)
-	setIdentity(ctx, identity, EnvironmentTrackingBranchIdentity{Environment: model.Environment}, diags)
 }

@@ -31,6 +31,13 @@ func forgetRemoved(ctx context.Context, resp *resource.ReadResponse, identity an
 	resp.State.RemoveResource(ctx)
 }
 
+// writeState is how every Create, Read and Update ends: the model into
+// state and the identity beside it, so that no path forgets the identity.
+func writeState(ctx context.Context, state *tfsdk.State, target *tfsdk.ResourceIdentity, model, identity any, diags *diag.Diagnostics) {
+	diags.Append(state.Set(ctx, model)...)
+	setIdentity(ctx, target, identity, diags)
+}
+
 // setIdentity sets a resource's identity when the CLI supports identities
 // (target is nil otherwise).
 func setIdentity(ctx context.Context, target *tfsdk.ResourceIdentity, identity any, diags *diag.Diagnostics) {

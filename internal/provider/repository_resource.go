@@ -228,8 +228,7 @@ func (r *RepositoryResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	var state RepositoryModel
 	state.fromAPI(repo, &plan)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	setIdentity(ctx, resp.Identity, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
 }
 
 func (r *RepositoryResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -245,8 +244,7 @@ func (r *RepositoryResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	prior := state
 	state.fromAPI(repo, &prior)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	setIdentity(ctx, resp.Identity, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
 }
 
 // Update changes nothing on Divio, which cannot change a repository: it
@@ -267,8 +265,7 @@ func (r *RepositoryResource) Update(ctx context.Context, req resource.UpdateRequ
 		state.HTTPS.PasswordWOVersion = plan.HTTPS.PasswordWOVersion
 		state.HTTPS.PasswordWO = types.StringNull()
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	setIdentity(ctx, resp.Identity, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
 }
 
 // Delete deletes the repository where the server can (an extension);

@@ -169,8 +169,7 @@ func (r *RepositoryVerificationResource) Create(ctx context.Context, req resourc
 		return // nothing saved: the next apply verifies again
 	}
 	plan.fromAPI(repo)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	setIdentity(ctx, resp.Identity, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &plan, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
 }
 
 func (r *RepositoryVerificationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -191,8 +190,7 @@ func (r *RepositoryVerificationResource) Read(ctx context.Context, req resource.
 	if s := repo.StateName(); s != divioapi.RepositoryCloned {
 		diagnostics.ReverificationPlanned(&resp.Diagnostics, s)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	setIdentity(ctx, resp.Identity, identity, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, identity, &resp.Diagnostics)
 }
 
 // Update records push_check, or after an import the configured settings;
@@ -206,8 +204,7 @@ func (r *RepositoryVerificationResource) Update(ctx context.Context, req resourc
 	if wasImported(ctx, req.Private) {
 		clearImported(ctx, resp.Private, &resp.Diagnostics)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	setIdentity(ctx, resp.Identity, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &plan, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
 }
 
 // Delete forgets the verification: there is nothing to undo on Divio.

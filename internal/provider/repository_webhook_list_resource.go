@@ -65,5 +65,7 @@ func storeWebhook(ctx context.Context, found webhookFound, state *tfsdk.State, i
 	imported := RepositoryWebhookModel{
 		Application: types.StringValue(found.Application.UUID), RotationTriggers: types.MapNull(types.StringType),
 	}
-	(&RepositoryWebhookResource{}).setState(ctx, &found.Object, &imported, state, identity, diags)
+	var model RepositoryWebhookModel
+	model.fromAPI(&found.Object, &imported)
+	writeState(ctx, state, identity, &model, model.identity(), diags)
 }

@@ -4,11 +4,7 @@
 package provider
 
 import (
-	"context"
-
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
@@ -53,22 +49,26 @@ func (m *RepositoryWebhookModel) equalRotation(other *RepositoryWebhookModel) bo
 	return m.RotationTriggers.Equal(other.RotationTriggers) && m.SecretWOVersion.Equal(other.SecretWOVersion)
 }
 
-// setState writes hook into state. The secret is kept out of the state when
-// the user supplies it write-only (secret_wo_version set).
-func (r *RepositoryWebhookResource) setState(ctx context.Context, hook *divioapi.Webhook, prior *RepositoryWebhookModel, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
-	model := *prior
-	model.ID = types.StringValue(hook.UUID)
-	model.Application = types.StringValue(hook.Application)
-	model.Type = types.StringValue(hook.Type)
-	model.URL = types.StringValue(hook.URL)
-	model.Secret = types.StringPointerValue(hook.Secret)
+// fromAPI copies hook into the model over prior (what the API does not
+// answer: the write-only secret's version, the rotation triggers). The
+// secret is kept out of the state when the user chose it.
+func (m *RepositoryWebhookModel) fromAPI(hook *divioapi.Webhook, prior *RepositoryWebhookModel) {
+	*m = *prior
+	m.ID = types.StringValue(hook.UUID)
+	m.Application = types.StringValue(hook.Application)
+	m.Type = types.StringValue(hook.Type)
+	m.URL = types.StringValue(hook.URL)
+	m.Secret = types.StringPointerValue(hook.Secret)
 	if hook.SecretChosen || !prior.SecretWOVersion.IsNull() {
-		model.Secret = types.StringNull() // the user's own secret stays out of state
+		m.Secret = types.StringNull() // the user's own secret stays out of state
 	}
-	model.SecretWO = types.StringNull()
-	if model.RotationTriggers.IsUnknown() {
-		model.RotationTriggers = types.MapNull(types.StringType)
+	m.SecretWO = types.StringNull()
+	if m.RotationTriggers.IsUnknown() {
+		m.RotationTriggers = types.MapNull(types.StringType)
 	}
-	diags.Append(state.Set(ctx, &model)...)
-	setIdentity(ctx, identity, RepositoryWebhookIdentity{Application: model.Application}, diags)
+}
+
+// identity is the webhook's identity.
+func (m *RepositoryWebhookModel) identity() RepositoryWebhookIdentity {
+	return RepositoryWebhookIdentity{Application: m.Application}
 }

@@ -177,7 +177,9 @@ func (r *RepositoryWebhookResource) Create(ctx context.Context, req resource.Cre
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not create the webhook", err, webhookFields)
 		return
 	}
-	r.setState(ctx, hook, &plan, &resp.State, resp.Identity, &resp.Diagnostics)
+	var model RepositoryWebhookModel
+	model.fromAPI(hook, &plan)
+	writeState(ctx, &resp.State, resp.Identity, &model, model.identity(), &resp.Diagnostics)
 }
 
 func (r *RepositoryWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -191,7 +193,9 @@ func (r *RepositoryWebhookResource) Read(ctx context.Context, req resource.ReadR
 	if hook == nil {
 		return
 	}
-	r.setState(ctx, hook, &state, &resp.State, resp.Identity, &resp.Diagnostics)
+	var model RepositoryWebhookModel
+	model.fromAPI(hook, &state)
+	writeState(ctx, &resp.State, resp.Identity, &model, model.identity(), &resp.Diagnostics)
 }
 
 // find reads the webhook of state: by its UUID, or after an import by
@@ -221,8 +225,7 @@ func (r *RepositoryWebhookResource) Update(ctx context.Context, req resource.Upd
 	}
 	if !rotates(&plan, &state, imported) {
 		plan.URL, plan.Secret = state.URL, state.Secret
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		setIdentity(ctx, resp.Identity, RepositoryWebhookIdentity{Application: plan.Application}, &resp.Diagnostics)
+		writeState(ctx, &resp.State, resp.Identity, &plan, plan.identity(), &resp.Diagnostics)
 		return
 	}
 	hook, err := r.client.RotateWebhook(ctx, state.ID.ValueString(), divioapi.RotateWebhookRequest{Secret: secret})
@@ -230,7 +233,9 @@ func (r *RepositoryWebhookResource) Update(ctx context.Context, req resource.Upd
 		diagnostics.AddAPIError(&resp.Diagnostics, "Could not rotate the webhook", err, webhookFields)
 		return
 	}
-	r.setState(ctx, hook, &plan, &resp.State, resp.Identity, &resp.Diagnostics)
+	var model RepositoryWebhookModel
+	model.fromAPI(hook, &plan)
+	writeState(ctx, &resp.State, resp.Identity, &model, model.identity(), &resp.Diagnostics)
 }
 
 func (r *RepositoryWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
