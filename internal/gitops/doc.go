@@ -39,6 +39,8 @@
 //     fetch and ancestry.go for the fast-forward question).
 //
 // client.go holds the one client type (Checker) and its defaults, set in
-// one place (Checker.settings); explain.go turns any failure into a result
-// code and a message, whose wordings are all in messages.go.
+// one place (Checker.settings). transport_errors.go recognises the
+// transport's own failures (guard, resolution, connection, handshake, TLS,
+// a host's refusal); explain.go turns any failure into a result code and a
+// message, whose wordings are all in messages.go.
 package gitops
