@@ -57,5 +57,5 @@ type applicationListConfig struct {
 func storeApplication(ctx context.Context, app divioapi.Application, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	model := ApplicationModel{ID: types.StringValue(app.UUID)} // every other attribute null
 	model.fromAPI(&app)
-	writeState(ctx, state, identity, &model, ApplicationIdentity{ID: model.ID}, diags)
+	writeState(ctx, state, identity, &model, model.identity(), diags)
 }

@@ -96,3 +96,8 @@ func (m *ApplicationModel) replaces(state *ApplicationModel, imported bool) bool
 	}
 	return !imported && (changed(m.PlanGroup, state.PlanGroup) || changed(m.Region, state.Region) || changed(m.AppTemplate, state.AppTemplate))
 }
+
+// identity is the resource's identity.
+func (m *ApplicationModel) identity() ApplicationIdentity {
+	return ApplicationIdentity{ID: m.ID}
+}

@@ -42,48 +42,6 @@ type ApplicationRepositoryResource struct {
 	client *divioapi.Client
 }
 
-// ApplicationRepositoryModel is the resource's state.
-type ApplicationRepositoryModel struct {
-	Application types.String   `tfsdk:"application"`
-	Repository  types.String   `tfsdk:"repository"`
-	Branch      types.String   `tfsdk:"branch"`
-	Migrate     types.Bool     `tfsdk:"migrate"`
-	Timeouts    timeouts.Value `tfsdk:"timeouts"`
-}
-
-// sameMigration reports whether m asks for the migration other records:
-// only the timeouts differ.
-func (m *ApplicationRepositoryModel) sameMigration(other *ApplicationRepositoryModel) bool {
-	return m.Application.Equal(other.Application) && m.Repository.Equal(other.Repository) &&
-		m.Branch.Equal(other.Branch) && m.Migrate.Equal(other.Migrate)
-}
-
-// defaultMigrationTimeout bounds a create or an update (the verification and
-// then the migration) unless timeouts says otherwise: the bound the
-// verification always had (defaultVerifyTimeout).
-const defaultMigrationTimeout = defaultVerifyTimeout
-
-// ApplicationRepositoryIdentity identifies the resource by its application.
-type ApplicationRepositoryIdentity struct {
-	Application types.String `tfsdk:"application"`
-}
-
-// fromAPI copies the application's repository and branch into the model.
-// After an import the branch and migrate flag are unknown to the public API
-// and take their defaults.
-func (m *ApplicationRepositoryModel) fromAPI(app *divioapi.Application) {
-	m.Repository = types.StringPointerValue(app.Repository)
-	if app.Branch != nil {
-		m.Branch = types.StringValue(*app.Branch)
-	}
-	if m.Branch.IsNull() {
-		m.Branch = types.StringValue("main")
-	}
-	if m.Migrate.IsNull() {
-		m.Migrate = types.BoolValue(true)
-	}
-}
-
 func (r *ApplicationRepositoryResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_application_repository"
 }
@@ -181,7 +139,7 @@ func (r *ApplicationRepositoryResource) Read(ctx context.Context, req resource.R
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	identity := ApplicationRepositoryIdentity{Application: state.Application}
+	identity := state.identity()
 	app := readOrForget(ctx, resp, identity, "application", state.Application.ValueString(),
 		func() (*divioapi.Application, error) {
 			return r.client.GetApplication(ctx, state.Application.ValueString())
@@ -218,7 +176,7 @@ func (r *ApplicationRepositoryResource) migrate(ctx context.Context, plan *Appli
 		return
 	}
 	plan.Repository = types.StringPointerValue(app.Repository)
-	writeState(ctx, state, identity, plan, ApplicationRepositoryIdentity{Application: plan.Application}, diags)
+	writeState(ctx, state, identity, plan, plan.identity(), diags)
 }
 
 // Update verifies and migrates again when the migration changes; a change
@@ -231,7 +189,7 @@ func (r *ApplicationRepositoryResource) Update(ctx context.Context, req resource
 		return
 	}
 	if plan.sameMigration(&state) {
-		writeState(ctx, &resp.State, resp.Identity, &plan, ApplicationRepositoryIdentity{Application: plan.Application}, &resp.Diagnostics)
+		writeState(ctx, &resp.State, resp.Identity, &plan, plan.identity(), &resp.Diagnostics)
 		return
 	}
 	timeout, d := plan.Timeouts.Update(ctx, defaultMigrationTimeout)

@@ -226,7 +226,7 @@ func (r *ApplicationResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	plan.fromAPI(app)
-	writeState(ctx, &resp.State, resp.Identity, &plan, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &plan, plan.identity(), &resp.Diagnostics)
 }
 
 // recoverCreate looks for the application a create whose answer (lost) was
@@ -253,13 +253,13 @@ func (r *ApplicationResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	app := readOrForget(ctx, resp, ApplicationIdentity{ID: state.ID}, "application", state.ID.ValueString(),
+	app := readOrForget(ctx, resp, state.identity(), "application", state.ID.ValueString(),
 		func() (*divioapi.Application, error) { return r.client.GetApplication(ctx, state.ID.ValueString()) })
 	if app == nil {
 		return
 	}
 	state.fromAPI(app)
-	writeState(ctx, &resp.State, resp.Identity, &state, ApplicationIdentity{ID: state.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 // Update migrates the application to another repository or branch (an
@@ -286,7 +286,7 @@ func (r *ApplicationResource) Update(ctx context.Context, req resource.UpdateReq
 		}
 		plan.fromAPI(app)
 	}
-	writeState(ctx, &resp.State, resp.Identity, &plan, ApplicationIdentity{ID: plan.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &plan, plan.identity(), &resp.Diagnostics)
 }
 
 // Delete deletes the application (an extension; ModifyPlan refused the

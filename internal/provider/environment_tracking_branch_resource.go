@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
@@ -36,29 +35,6 @@ func NewEnvironmentTrackingBranchResource() resource.Resource {
 // deploys from ("custom tracking branches").
 type EnvironmentTrackingBranchResource struct {
 	client *divioapi.Client
-}
-
-// EnvironmentTrackingBranchModel is the resource's state; its id is the
-// environment's.
-type EnvironmentTrackingBranchModel struct {
-	Environment types.String `tfsdk:"environment"`
-	Branch      types.String `tfsdk:"branch"`
-}
-
-// EnvironmentTrackingBranchIdentity identifies the resource by environment.
-type EnvironmentTrackingBranchIdentity struct {
-	Environment types.String `tfsdk:"environment"`
-}
-
-// fromAPI copies the environment's branch into the model.
-func (m *EnvironmentTrackingBranchModel) fromAPI(env *divioapi.Environment) {
-	m.Environment = types.StringValue(env.UUID)
-	m.Branch = types.StringValue(env.Branch)
-}
-
-// identity is the resource's identity.
-func (m *EnvironmentTrackingBranchModel) identity() EnvironmentTrackingBranchIdentity {
-	return EnvironmentTrackingBranchIdentity{Environment: m.Environment}
 }
 
 func (r *EnvironmentTrackingBranchResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -116,7 +92,7 @@ func (r *EnvironmentTrackingBranchResource) Read(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	env := readOrForget(ctx, resp, EnvironmentTrackingBranchIdentity{Environment: state.Environment}, "environment", state.Environment.ValueString(),
+	env := readOrForget(ctx, resp, state.identity(), "environment", state.Environment.ValueString(),
 		func() (*divioapi.Environment, error) {
 			return r.client.GetEnvironment(ctx, state.Environment.ValueString())
 		})

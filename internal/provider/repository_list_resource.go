@@ -66,5 +66,5 @@ type repositoryListConfig struct {
 func storeRepository(ctx context.Context, repo divioapi.Repository, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	var model RepositoryModel
 	model.fromAPI(&repo, &RepositoryModel{ID: types.StringValue(repo.UUID)})
-	writeState(ctx, state, identity, &model, RepositoryIdentity{ID: model.ID}, diags)
+	writeState(ctx, state, identity, &model, model.identity(), diags)
 }

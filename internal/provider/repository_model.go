@@ -135,3 +135,8 @@ func fingerprint(publicKey types.String) types.String {
 	}
 	return types.StringValue(ssh.FingerprintSHA256(key))
 }
+
+// identity is the resource's identity.
+func (m *RepositoryModel) identity() RepositoryIdentity {
+	return RepositoryIdentity{ID: m.ID}
+}

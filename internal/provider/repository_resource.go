@@ -228,7 +228,7 @@ func (r *RepositoryResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	var state RepositoryModel
 	state.fromAPI(repo, &plan)
-	writeState(ctx, &resp.State, resp.Identity, &state, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 func (r *RepositoryResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -237,14 +237,14 @@ func (r *RepositoryResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	repo := readOrForget(ctx, resp, RepositoryIdentity{ID: state.ID}, "repository", state.ID.ValueString(),
+	repo := readOrForget(ctx, resp, state.identity(), "repository", state.ID.ValueString(),
 		func() (*divioapi.Repository, error) { return r.client.GetRepository(ctx, state.ID.ValueString()) })
 	if repo == nil {
 		return
 	}
 	prior := state
 	state.fromAPI(repo, &prior)
-	writeState(ctx, &resp.State, resp.Identity, &state, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 // Update changes nothing on Divio, which cannot change a repository: it
@@ -265,7 +265,7 @@ func (r *RepositoryResource) Update(ctx context.Context, req resource.UpdateRequ
 		state.HTTPS.PasswordWOVersion = plan.HTTPS.PasswordWOVersion
 		state.HTTPS.PasswordWO = types.StringNull()
 	}
-	writeState(ctx, &resp.State, resp.Identity, &state, RepositoryIdentity{ID: state.ID}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 // Delete deletes the repository where the server can (an extension);

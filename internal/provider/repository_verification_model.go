@@ -78,3 +78,8 @@ func failureAttribute(failure *divioapi.VerificationError) path.Path {
 	}
 	return path.Root("repository")
 }
+
+// identity is the resource's identity.
+func (m *RepositoryVerificationModel) identity() RepositoryVerificationIdentity {
+	return RepositoryVerificationIdentity{Repository: m.Repository}
+}

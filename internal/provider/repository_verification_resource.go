@@ -169,7 +169,7 @@ func (r *RepositoryVerificationResource) Create(ctx context.Context, req resourc
 		return // nothing saved: the next apply verifies again
 	}
 	plan.fromAPI(repo)
-	writeState(ctx, &resp.State, resp.Identity, &plan, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &plan, plan.identity(), &resp.Diagnostics)
 }
 
 func (r *RepositoryVerificationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -178,7 +178,7 @@ func (r *RepositoryVerificationResource) Read(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	identity := RepositoryVerificationIdentity{Repository: state.Repository}
+	identity := state.identity()
 	repo := readOrForget(ctx, resp, identity, "repository", state.Repository.ValueString(),
 		func() (*divioapi.Repository, error) {
 			return r.client.GetRepository(ctx, state.Repository.ValueString())
@@ -204,7 +204,7 @@ func (r *RepositoryVerificationResource) Update(ctx context.Context, req resourc
 	if wasImported(ctx, req.Private) {
 		clearImported(ctx, resp.Private, &resp.Diagnostics)
 	}
-	writeState(ctx, &resp.State, resp.Identity, &plan, RepositoryVerificationIdentity{Repository: plan.Repository}, &resp.Diagnostics)
+	writeState(ctx, &resp.State, resp.Identity, &plan, plan.identity(), &resp.Diagnostics)
 }
 
 // Delete forgets the verification: there is nothing to undo on Divio.

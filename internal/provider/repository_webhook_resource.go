@@ -188,7 +188,7 @@ func (r *RepositoryWebhookResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	hook := readOrForget(ctx, resp, RepositoryWebhookIdentity{Application: state.Application}, "webhook", state.ID.ValueString(),
+	hook := readOrForget(ctx, resp, state.identity(), "webhook", state.ID.ValueString(),
 		func() (*divioapi.Webhook, error) { return r.find(ctx, &state) })
 	if hook == nil {
 		return
