@@ -129,7 +129,7 @@ func (r *enumeratingListResource[C, T]) find(ctx context.Context, req list.ListR
 func addListError(diags *diag.Diagnostics, what string, err error) {
 	var notFound *filterNotFound
 	if errors.As(err, &notFound) {
-		diagnostics.FilterApplicationNotFound(diags, path.Root(notFound.attribute), notFound.id)
+		diagnostics.FilterApplicationNotFound(diags, path.Root("application"), notFound.id)
 		return
 	}
 	diagnostics.ListFailed(diags, what, err)

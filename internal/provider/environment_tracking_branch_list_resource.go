@@ -39,8 +39,7 @@ func NewEnvironmentTrackingBranchListResource() list.ListResource {
 			"data.divio_application (its environments) on Divio's public API.",
 		find: func(ctx context.Context, c *divioapi.Client, config *trackingBranchListConfig, limit int) ([]environmentFound, error) {
 			q := environmentQuery{bindingQuery: config.query(limit), Slug: config.EnvironmentSlug.ValueString()}
-			envs, err := environmentsByApplication(ctx, c, q)
-			return envs, applicationFilterError(err, q.Application)
+			return environmentsByApplication(ctx, c, q)
 		},
 		displayName: func(found environmentFound) string {
 			return applicationName(found.Application) + "/" + found.Object.Slug + " (" + found.Object.Branch + ")"

@@ -74,15 +74,16 @@ func (m *trackingBranchesModel) list(ctx context.Context, c *divioapi.Client) (a
 		bindingQuery: bindingQuery{Organisation: m.Organisation.ValueString(), Application: m.Application.ValueString()},
 		Slug:         m.EnvironmentSlug.ValueString(),
 	}
-	envs, err := listEnvironments(ctx, c, q)
+	found, err := environmentsByApplication(ctx, c, q)
 	if err != nil {
-		return nil, applicationFilterError(err, q.Application)
+		return nil, err
 	}
-	items := make([]trackingBranchItem, 0, len(envs))
-	for _, env := range envs {
+	items := make([]trackingBranchItem, 0, len(found))
+	for _, f := range found {
+		env := f.Object
 		items = append(items, trackingBranchItem{
 			Environment: stringOrNull(env.UUID),
-			Application: stringOrNull(cmp.Or(env.Application, q.Application)),
+			Application: stringOrNull(cmp.Or(env.Application, f.Application.UUID)),
 			Slug:        stringOrNull(env.Slug),
 			Branch:      stringOrNull(env.Branch),
 		})

@@ -5,8 +5,6 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -106,6 +104,9 @@ func applicationsOf(ctx context.Context, c *divioapi.Client, q repositoryQuery) 
 		return listApplications(ctx, c, applicationQuery{Organisation: q.Organisation})
 	}
 	app, err := c.GetApplication(ctx, q.Application)
+	if divioapi.IsNotFound(err) {
+		return nil, &filterNotFound{id: q.Application} // the token cannot see it
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -181,25 +182,9 @@ func perApplication[T any](ctx context.Context, c *divioapi.Client, q bindingQue
 	})
 }
 
-// objects drops the applications from what perApplication found.
-func objects[T any](owned []inApplication[T], err error) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	var all []T
-	for _, o := range owned {
-		all = append(all, o.Object)
-	}
-	return all, nil
-}
-
-// listWebhooks returns the webhooks of the applications q selects
-// (extension webhooks): one list request per application.
-func listWebhooks(ctx context.Context, c *divioapi.Client, q bindingQuery) ([]divioapi.Webhook, error) {
-	return objects(webhooksByApplication(ctx, c, q))
-}
-
-// webhooksByApplication is listWebhooks with each webhook's application.
+// webhooksByApplication returns the webhooks of the applications q selects
+// (extension webhooks), each with its application: one list request per
+// application.
 func webhooksByApplication(ctx context.Context, c *divioapi.Client, q bindingQuery) ([]inApplication[divioapi.Webhook], error) {
 	return perApplication(ctx, c, q, func(app divioapi.Application) ([]divioapi.Webhook, error) {
 		return c.ListWebhooks(ctx, app.UUID)
@@ -213,13 +198,8 @@ type environmentQuery struct {
 	Slug string
 }
 
-// listEnvironments returns the environments q selects, each with the branch
-// it tracks: one list request per application.
-func listEnvironments(ctx context.Context, c *divioapi.Client, q environmentQuery) ([]divioapi.Environment, error) {
-	return objects(environmentsByApplication(ctx, c, q))
-}
-
-// environmentsByApplication is listEnvironments with each environment's
+// environmentsByApplication returns the environments q selects, each with
+// the branch it tracks and its application: one list request per
 // application.
 func environmentsByApplication(ctx context.Context, c *divioapi.Client, q environmentQuery) ([]inApplication[divioapi.Environment], error) {
 	return perApplication(ctx, c, q.bindingQuery, func(app divioapi.Application) ([]divioapi.Environment, error) {
@@ -227,22 +207,8 @@ func environmentsByApplication(ctx context.Context, c *divioapi.Client, q enviro
 	})
 }
 
-// filterNotFound is a filter naming an object the token cannot see.
-type filterNotFound struct {
-	attribute string
-	id        string
-}
+// filterNotFound is the application filter naming an application the
+// token cannot see.
+type filterNotFound struct{ id string }
 
-func (e *filterNotFound) Error() string { return e.attribute + " " + e.id + " not found" }
-
-// applicationFilterError is err, or the application filter's error when
-// err is the 404 of reading the application it names (the token cannot see
-// it).
-func applicationFilterError(err error, application string) error {
-	var apiErr *divioapi.Error
-	if application != "" && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound &&
-		strings.Contains(apiErr.Path, "/applications/"+application) {
-		return &filterNotFound{attribute: "application", id: application}
-	}
-	return err
-}
+func (e *filterNotFound) Error() string { return "application " + e.id + " not found" }

@@ -5,7 +5,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
@@ -15,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/divio-community/terraform-provider-divio/internal/diagnostics"
 	"github.com/divio-community/terraform-provider-divio/internal/divioapi"
 	"github.com/divio-community/terraform-provider-divio/internal/validators"
 )
@@ -110,13 +108,8 @@ func (d *pluralDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		return
 	}
 	elements, err := model.list(ctx, d.client)
-	var notFound *filterNotFound
-	if errors.As(err, &notFound) {
-		diagnostics.FilterApplicationNotFound(&resp.Diagnostics, path.Root(notFound.attribute), notFound.id)
-		return
-	}
 	if err != nil {
-		diagnostics.ListFailed(&resp.Diagnostics, strings.ReplaceAll(d.spec.typeName, "_", " "), err)
+		addListError(&resp.Diagnostics, strings.ReplaceAll(d.spec.typeName, "_", " "), err)
 		return
 	}
 	elementType := schema.NestedAttributeObject{Attributes: d.spec.element}.Type()

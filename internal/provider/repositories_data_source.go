@@ -5,7 +5,6 @@ package provider
 
 import (
 	"context"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -80,19 +79,17 @@ func (m *repositoriesModel) list(ctx context.Context, c *divioapi.Client) (any, 
 		URLContains:  m.URLContains.ValueString(),
 	})
 	if err != nil {
-		return nil, applicationFilterError(err, m.Application.ValueString())
+		return nil, err
 	}
 	items := make([]repositoryItem, 0, len(repos))
 	for _, repo := range repos {
-		keyType := types.StringPointerValue(repo.KeyType)
-		if repo.KeyType == nil && repo.AuthInfo != nil {
-			keyType = keyTypeOf(types.StringValue(strings.TrimSpace(*repo.AuthInfo)))
-		}
+		var model RepositoryModel // key_type as the resource reads it, HTTPS included
+		model.fromAPI(&repo, &RepositoryModel{})
 		items = append(items, repositoryItem{
 			ID:           stringOrNull(repo.UUID),
 			Organisation: stringOrNull(repo.Organisation),
 			URL:          stringOrNull(repo.URL),
-			KeyType:      keyType,
+			KeyType:      model.KeyType,
 			DSN:          stringOrNull(repo.DSN),
 		})
 	}

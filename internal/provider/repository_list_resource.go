@@ -40,14 +40,12 @@ func NewRepositoryListResource() list.ListResource {
 				"server that does not answer a repository's URL matches none. Default: no filter."),
 		},
 		find: func(ctx context.Context, c *divioapi.Client, config *repositoryListConfig, limit int) ([]divioapi.Repository, error) {
-			q := repositoryQuery{
+			return listRepositories(ctx, c, repositoryQuery{
 				Organisation: config.Organisation.ValueString(),
 				Application:  config.Application.ValueString(),
 				URLContains:  config.URLContains.ValueString(),
 				Limit:        limit,
-			}
-			repos, err := listRepositories(ctx, c, q)
-			return repos, applicationFilterError(err, q.Application)
+			})
 		},
 		displayName: func(repo divioapi.Repository) string { return cmp.Or(repo.URL, repo.DSN, repo.UUID) },
 		store:       storeRepository,

@@ -37,9 +37,7 @@ func NewRepositoryWebhookListResource() list.ListResource {
 		extension: divioapi.ExtWebhooks,
 		instead:   "The Control Panel shows each application's webhook in its Repository view.",
 		find: func(ctx context.Context, c *divioapi.Client, config *bindingListConfig, limit int) ([]webhookFound, error) {
-			q := config.query(limit)
-			hooks, err := webhooksByApplication(ctx, c, q)
-			return hooks, applicationFilterError(err, q.Application)
+			return webhooksByApplication(ctx, c, config.query(limit))
 		},
 		displayName: func(found webhookFound) string {
 			return applicationName(found.Application) + " (" + found.Object.Type + ")"

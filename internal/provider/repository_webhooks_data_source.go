@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -71,15 +72,16 @@ type webhookItem struct {
 
 func (m *repositoryWebhooksModel) list(ctx context.Context, c *divioapi.Client) (any, error) {
 	q := bindingQuery{Organisation: m.Organisation.ValueString(), Application: m.Application.ValueString()}
-	hooks, err := listWebhooks(ctx, c, q)
+	found, err := webhooksByApplication(ctx, c, q)
 	if err != nil {
-		return nil, applicationFilterError(err, q.Application)
+		return nil, err
 	}
-	items := make([]webhookItem, 0, len(hooks))
-	for _, hook := range hooks {
+	items := make([]webhookItem, 0, len(found))
+	for _, f := range found {
+		hook := f.Object
 		items = append(items, webhookItem{
 			ID:          stringOrNull(hook.UUID),
-			Application: stringOrNull(hook.Application),
+			Application: stringOrNull(cmp.Or(hook.Application, f.Application.UUID)),
 			Type:        stringOrNull(hook.Type),
 			URL:         stringOrNull(hook.URL),
 		})
