@@ -37,22 +37,21 @@ type Application struct {
 	Words string `json:"-"`
 }
 
-// UnmarshalJSON decodes an application and notes whether it had a
-// repository member.
+// UnmarshalJSON decodes an application, tolerating any shape of the
+// members the CLI does not read, and notes whether it had a repository
+// member.
 func (a *Application) UnmarshalJSON(data []byte) error {
 	type plain Application // without this method
+	if err := decodeTolerating(data, (*plain)(a), "uuid", "slug", "organisation", "repository"); err != nil {
+		return err
+	}
 	var members struct {
-		plain
 		Repository json.RawMessage `json:"repository"`
 	}
 	if err := json.Unmarshal(data, &members); err != nil {
 		return err
 	}
-	*a = Application(members.plain)
 	a.RepositoryAnswered = members.Repository != nil
-	if a.RepositoryAnswered && string(members.Repository) != "null" {
-		return json.Unmarshal(members.Repository, &a.Repository)
-	}
 	return nil
 }
 

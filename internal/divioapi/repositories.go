@@ -51,6 +51,13 @@ type Repository struct {
 	Words string `json:"-"`
 }
 
+// UnmarshalJSON decodes a repository, tolerating any shape of the members
+// the CLI does not read (it reads uuid, auth_info, state and dsn).
+func (r *Repository) UnmarshalJSON(data []byte) error {
+	type plain Repository // without this method
+	return decodeTolerating(data, (*plain)(r), "uuid", "auth_info", "state", "dsn")
+}
+
 // StateName is the state, "" before the first check.
 func (r *Repository) StateName() string {
 	if r.State == nil {

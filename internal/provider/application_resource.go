@@ -277,6 +277,11 @@ func (r *ApplicationResource) Update(ctx context.Context, req resource.UpdateReq
 		clearImported(ctx, resp.Private, &resp.Diagnostics)
 	}
 	if !imported && plan.movesRepository(&state) {
+		// Checked again now that every value is known: at plan time an
+		// unknown branch or repository hid the move.
+		if r.checkUpdate(ctx, &plan, &state, &resp.Diagnostics); resp.Diagnostics.HasError() {
+			return
+		}
 		app, err := r.client.MigrateApplicationRepository(ctx, state.ID.ValueString(), divioapi.MigrateRepositoryRequest{
 			Repository: plan.Repository.ValueString(), Branch: plan.Branch.ValueString(),
 		})
@@ -290,7 +295,8 @@ func (r *ApplicationResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 // Delete deletes the application (an extension; ModifyPlan refused the
-// plan when the server lacks it or deletion_protection is on).
+// plan when the server lacks it or deletion_protection is on, and Delete
+// checks both again).
 func (r *ApplicationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state ApplicationModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -299,6 +305,11 @@ func (r *ApplicationResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 	if state.DeletionProtection.ValueBool() {
 		diagnostics.DeletionProtectedOnDestroy(&resp.Diagnostics, state.Slug.ValueString())
+		return
+	}
+	// Checked again: a tainted application, or a replacement an unknown
+	// value hid at plan time, reaches Delete without ModifyPlan's check.
+	if !requireExtension(ctx, r.client, &resp.Diagnostics, nil, divioapi.ExtApplicationDeletion, "Deleting an application", deleteInControlPanel) {
 		return
 	}
 	if err := r.client.DeleteApplication(ctx, state.ID.ValueString()); err != nil && !divioapi.IsNotFound(err) {

@@ -89,6 +89,24 @@ func TestAccCoreFlow_strict(t *testing.T) {
 		t.Fatalf("replacing a tainted, protected application must fail at apply: %s", r)
 	}
 	expectOneApplication(t, cp, "acme-shop")
+
+	// Unprotected, the tainted application's Delete is refused all the same:
+	// Divio's public API has no deletion that divio-cli shows.
+	w.Must("untaint", "divio_application.web")
+	w.Write("main.tf", strings.Replace(coreFlowConfig(site.SSHURL(), true),
+		`resource "divio_application" "web" {`, `resource "divio_application" "web" {
+  deletion_protection = false`, 1))
+	w.Must("apply", "-auto-approve", "-no-color")
+	w.Must("taint", "divio_application.web")
+	mark = cp.Requests.Mark()
+	r = w.Run("apply", "-auto-approve", "-no-color")
+	if r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, "Not available on this Divio API") {
+		t.Fatalf("replacing a tainted application must fail without the deletion extension: %s", r)
+	}
+	if writes := acctest.Writes(cp.Requests.Since(mark)); len(writes) > 0 {
+		t.Errorf("the refused replacement sent %v", writes)
+	}
+	expectOneApplication(t, cp, "acme-shop")
 }
 
 // expectOneApplication checks that exactly one application has slug, with a
