@@ -99,7 +99,7 @@ type accessCheck struct {
 func (r *accessCheck) steps(ctx context.Context) error {
 	rem, err := r.open(ctx)
 	if err != nil {
-		return stageError(stageConnect, err)
+		return err
 	}
 	defer rem.close()
 

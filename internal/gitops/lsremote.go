@@ -57,7 +57,7 @@ func (c *Checker) RemoteBranchExists(ctx context.Context, url, branch string, au
 }
 
 func (r *run) lookupBranch(ctx context.Context) (plumbing.Hash, error) {
-	rem, err := r.openPinned(ctx)
+	rem, err := r.open(ctx)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -68,16 +68,6 @@ func (r *run) lookupBranch(ctx context.Context) (plumbing.Hash, error) {
 	}
 	sess.Close() // a flush-pkt: nothing is wanted
 	return head, nil
-}
-
-// openPinned opens the remote for a run that must not trust a host key on
-// first use (Sync, RemoteBranchExists: their targets require a pinned key).
-func (r *run) openPinned(ctx context.Context) (remote, error) {
-	rem, err := r.open(ctx)
-	if err != nil {
-		return nil, stageError(stageConnect, err)
-	}
-	return rem, nil
 }
 
 // advertisedBranch opens an upload-pack session and reads the head of

@@ -262,7 +262,7 @@ func hashString(h plumbing.Hash) string {
 // steps is the sync itself. It sets the result's code and message when it
 // succeeds or refuses a rewritten history; the caller explains errors.
 func (s *syncRun) steps(ctx context.Context) error {
-	rem, err := s.openPinned(ctx)
+	rem, err := s.open(ctx)
 	if err != nil {
 		return err
 	}

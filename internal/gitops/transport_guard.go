@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,7 +56,7 @@ func ranges(kind addrKind, prefixes ...string) []addrRange {
 
 // refusedV4 and refusedV6 list the refused ranges; the first match wins, so
 // narrower ranges come before wider ones that contain them.
-var refusedV4 = concat(
+var refusedV4 = slices.Concat(
 	ranges(kindUnspecified, "0.0.0.0/32"),
 	ranges(kindBroadcast, "255.255.255.255/32"),
 	ranges(kindReserved, "0.0.0.0/8", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
@@ -67,7 +68,7 @@ var refusedV4 = concat(
 	ranges(kindMulticast, "224.0.0.0/4"),
 )
 
-var refusedV6 = concat(
+var refusedV6 = slices.Concat(
 	ranges(kindUnspecified, "::/128"),
 	ranges(kindLoopback, "::1/128"),
 	// Local-use NAT64 (RFC 8215) translates to whatever the local network
@@ -77,14 +78,6 @@ var refusedV6 = concat(
 	ranges(kindMulticast, "ff00::/8"),
 	ranges(kindReserved, "100::/64", "2001:db8::/32"),
 )
-
-func concat(lists ...[]addrRange) []addrRange {
-	var out []addrRange
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
-}
 
 // embeddedV4 lists the IPv6 forms that carry an IPv4 address the traffic
 // ends up at: the address is checked as that IPv4 address.

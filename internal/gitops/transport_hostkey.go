@@ -8,6 +8,7 @@ package gitops
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -27,16 +28,8 @@ var (
 	// the key pinned after the first check is, where the host has one, an
 	// ed25519 key. (x/crypto's default prefers ECDSA and RSA.) SHA-1
 	// ssh-rsa signatures are not accepted.
-	preferredHostKeyAlgos = concatStrings(hostKeyFamilies...)
+	preferredHostKeyAlgos = slices.Concat(hostKeyFamilies...)
 )
-
-func concatStrings(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
-}
 
 // algorithmsFor returns the host key algorithms that make a server present
 // a key of keyType.

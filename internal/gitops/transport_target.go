@@ -63,7 +63,17 @@ type target struct {
 }
 
 // open connects and logs into the host with the scheme's transport.
+// Its failures are marked as the connect stage's.
 func (t *target) open(ctx context.Context) (remote, error) {
+	rem, err := t.connect(ctx)
+	if err != nil {
+		return nil, stageError(stageConnect, err)
+	}
+	return rem, nil
+}
+
+// connect opens the remote over the URL's transport.
+func (t *target) connect(ctx context.Context) (remote, error) {
 	if t.requirePinned && t.url.Scheme == giturl.SSH && strings.TrimSpace(t.pinnedHostKey) == "" {
 		return nil, failure(CodeHostKeyMismatch, msgNoPinnedHostKey(t.url.Host))
 	}
