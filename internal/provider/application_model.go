@@ -101,3 +101,17 @@ func (m *ApplicationModel) replaces(state *ApplicationModel, imported bool) bool
 func (m *ApplicationModel) identity() ApplicationIdentity {
 	return ApplicationIdentity{ID: m.ID}
 }
+
+// fromCreate records a create's answer over the plan: the CLI reads only
+// uuid from it (wizards.py 840), so what the plan knew stays as planned.
+func (m *ApplicationModel) fromCreate(app *divioapi.Application) {
+	planned := *m
+	m.fromAPI(app)
+	for _, f := range []struct{ value, planned *types.String }{
+		{&m.Name, &planned.Name}, {&m.Slug, &planned.Slug}, {&m.Organisation, &planned.Organisation},
+		{&m.Repository, &planned.Repository}, {&m.Branch, &planned.Branch}, {&m.PlanGroup, &planned.PlanGroup},
+		{&m.Region, &planned.Region}, {&m.AppTemplate, &planned.AppTemplate},
+	} {
+		keepKnown(f.value, *f.planned)
+	}
+}

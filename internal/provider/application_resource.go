@@ -225,7 +225,7 @@ func (r *ApplicationResource) Create(ctx context.Context, req resource.CreateReq
 		diagnostics.AnswerLacks(&resp.Diagnostics, "application", "uuid", "by its slug "+plan.Slug.ValueString()+" in the Control Panel", app.Words)
 		return
 	}
-	plan.fromAPI(app)
+	plan.fromCreate(app)
 	writeState(ctx, &resp.State, resp.Identity, &plan, plan.identity(), &resp.Diagnostics)
 }
 

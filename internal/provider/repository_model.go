@@ -59,6 +59,10 @@ func (m *RepositoryModel) createRequest(password string) divioapi.CreateReposito
 // the user's spelling: RepositoryURL's semantic equality.
 func (m *RepositoryModel) fromAPI(repo *divioapi.Repository, prior *RepositoryModel) {
 	*m = *prior
+	if prior.HTTPS != nil {
+		https := *prior.HTTPS // a copy: prior stays as it was
+		m.HTTPS = &https
+	}
 	if repo.UUID != "" {
 		m.ID = types.StringValue(repo.UUID)
 	}
@@ -139,4 +143,17 @@ func fingerprint(publicKey types.String) types.String {
 // identity is the resource's identity.
 func (m *RepositoryModel) identity() RepositoryIdentity {
 	return RepositoryIdentity{ID: m.ID}
+}
+
+// fromCreate records a create's answer over the plan: the CLI reads only
+// uuid and auth_info from it (wizards.py 729-732), so what the plan knew
+// stays as planned.
+func (m *RepositoryModel) fromCreate(repo *divioapi.Repository, plan *RepositoryModel) {
+	m.fromAPI(repo, plan)
+	keepKnown(&m.Organisation, plan.Organisation)
+	keepKnown(&m.URL, plan.URL)
+	keepKnown(&m.KeyType, plan.KeyType)
+	if m.HTTPS != nil && plan.HTTPS != nil {
+		keepKnown(&m.HTTPS.Username, plan.HTTPS.Username)
+	}
 }

@@ -227,7 +227,7 @@ func (r *RepositoryResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	var state RepositoryModel
-	state.fromAPI(repo, &plan)
+	state.fromCreate(repo, &plan)
 	writeState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 

@@ -76,3 +76,13 @@ func verified(err error, timeout time.Duration, diags *diag.Diagnostics) bool {
 	}
 	return false
 }
+
+// keepKnown puts back, after an answer was copied over it, a value the plan
+// knew (null included): a create's answer is read only for what Divio's CLI
+// reads and for what the plan left unknown, so that an answer spelling a
+// member otherwise is never an inconsistent result (and a tainted object).
+func keepKnown[T interface{ IsUnknown() bool }](value *T, planned T) {
+	if !planned.IsUnknown() {
+		*value = planned
+	}
+}
