@@ -271,7 +271,8 @@ type fault struct {
 	request    string // "METHOD /path/"
 	status     int
 	body       string
-	retryAfter int // seconds in Retry-After; 0: no header
+	retryAfter int  // seconds in Retry-After; 0: no header
+	lose       bool // serve the request, then close the connection unanswered
 }
 
 // FailNext answers the next request "METHOD /path/" with status and a JSON body.
@@ -309,10 +310,25 @@ func (f *Faults) add(fault fault) {
 	f.pending = append(f.pending, fault)
 }
 
+// LoseAnswerNext serves the next request "METHOD /path/" and then closes
+// the connection without the answer, as a proxy or a network that fails
+// on the way back does: the client cannot tell whether it was carried out.
+func (f *Faults) LoseAnswerNext(request string) {
+	f.add(fault{request: request, lose: true})
+}
+
 // Middleware serves the faults.
 func (f *Faults) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if fault, ok := f.take(r.Method + " " + r.URL.Path); ok && fault.status != 0 {
+		fault, ok := f.take(r.Method + " " + r.URL.Path)
+		if ok && fault.lose {
+			next.ServeHTTP(httptest.NewRecorder(), r)
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		if ok && fault.status != 0 {
 			if fault.retryAfter > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(fault.retryAfter))
 			}

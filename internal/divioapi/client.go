@@ -250,9 +250,9 @@ func create[T any](ctx context.Context, c *Client, collection string, body any, 
 // Do sends one API request to path (relative to the base URL, starting with
 // "/") with query, the JSON encoding of body (when not nil), and decodes a 2xx
 // answer into out (when not nil). A non-2xx answer is returned as *Error.
-// POST requests get a fresh Idempotency-Key, kept across retries; they are
-// retried only when the server honours it (see Extensions), or when the
-// request provably never reached the server.
+// POST requests get a fresh Idempotency-Key, kept across retries, where the
+// server honours it (see Extensions); only then are they retried, or when
+// the request provably never reached the server.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	u, err := c.resolve(path, query)
 	if err != nil {
@@ -304,10 +304,15 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body, out 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if method == http.MethodPost {
-		req.Header.Set("Idempotency-Key", uuid.NewString())
 		// Whether a failed POST may be repeated depends on the server:
 		// ask it once (the answer is kept), and treat "cannot tell" as no.
 		_, _ = c.Extensions(ctx)
+		// The key goes only to a server that recognises a repeat by it:
+		// net/http itself replays a request carrying it when a reused
+		// connection fails before the answer, and divio-cli sends none.
+		if c.honoursIdempotencyKeys() {
+			req.Header.Set("Idempotency-Key", uuid.NewString())
+		}
 	}
 	call.idempotencyKey = req.Header.Get("Idempotency-Key")
 

@@ -41,8 +41,10 @@ func TestRequestHeaders(t *testing.T) {
 	if post.Body != `{"application":"a1"}` {
 		t.Errorf("POST body = %q", post.Body)
 	}
-	if post.Header.Get("Idempotency-Key") == "" {
-		t.Error("POST has no Idempotency-Key")
+	// Without the idempotency_keys extension (api.divio.com), no key: net/http
+	// would replay a POST carrying one after a lost answer.
+	if key := post.Header.Get("Idempotency-Key"); key != "" {
+		t.Errorf("POST to a server without the extension has Idempotency-Key %q", key)
 	}
 	if get.Header.Get("Content-Type") != "" || get.Header.Get("Idempotency-Key") != "" {
 		t.Errorf("GET has Content-Type %q, Idempotency-Key %q; want neither", get.Header.Get("Content-Type"), get.Header.Get("Idempotency-Key"))

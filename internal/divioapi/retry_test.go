@@ -164,16 +164,17 @@ func TestLostCreateAnswerIsNotRepeated(t *testing.T) {
 }
 
 func TestEachPostGetsItsOwnKey(t *testing.T) {
-	s := newScript(reply(http.StatusCreated, map[string]string{"uuid": "k"}))
-	c, _ := newTestClient(t, s)
+	s := newScript(discovery(ExtIdempotencyKeys), reply(http.StatusCreated, map[string]string{"uuid": "k"}))
+	c, _ := newTestClient(t, s, withExtensions)
 	for range 2 {
 		if _, err := createRepository(c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	reqs := s.requests()
-	if reqs[0].Header.Get("Idempotency-Key") == reqs[1].Header.Get("Idempotency-Key") {
-		t.Error("two creates shared an Idempotency-Key")
+	reqs := s.requests()[1:] // after discovery
+	k1, k2 := reqs[0].Header.Get("Idempotency-Key"), reqs[1].Header.Get("Idempotency-Key")
+	if k1 == "" || k1 == k2 {
+		t.Errorf("two creates had Idempotency-Keys %q and %q; want two different keys", k1, k2)
 	}
 }
 
