@@ -30,6 +30,13 @@ type PlanGroup struct {
 	Regions []string `json:"regions"`
 }
 
+// listedPlanGroup is a plan group as the CLI reads it from a list
+// (wizards.py 218).
+type listedPlanGroup struct {
+	UUID string `json:"uuid"`
+	Name string `json:"name"`
+}
+
 // Region is a region applications run in.
 type Region struct {
 	UUID string `json:"uuid"`
@@ -48,8 +55,18 @@ func (c *Client) GetOrganisation(ctx context.Context, id string) (*Organisation,
 
 // ListPlanGroups returns the application plan groups an organisation may
 // use, filtered by organisation as Divio's CLI always asks for them.
+// Their regions are not decoded from the list, whatever their shape there:
+// the CLI reads them from the plan group's own GET (GetPlanGroup).
 func (c *Client) ListPlanGroups(ctx context.Context, organisation string) ([]PlanGroup, error) {
-	return ListAll[PlanGroup](ctx, c, planGroupsPath, url.Values{"organisation": {organisation}})
+	listed, err := ListAll[listedPlanGroup](ctx, c, planGroupsPath, url.Values{"organisation": {organisation}})
+	if err != nil {
+		return nil, err
+	}
+	groups := make([]PlanGroup, 0, len(listed))
+	for _, g := range listed {
+		groups = append(groups, PlanGroup{UUID: g.UUID, Name: g.Name})
+	}
+	return groups, nil
 }
 
 // GetPlanGroup returns the plan group id with its regions.

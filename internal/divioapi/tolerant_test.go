@@ -4,7 +4,9 @@
 package divioapi
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"testing"
 )
 
@@ -52,5 +54,21 @@ func TestDecodeRefusesShapesOfReadMembers(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: %s decoded without an error", name, answer)
 		}
+	}
+}
+
+// TestListPlanGroupsIgnoresTheListsRegions: the CLI reads a plan group's
+// regions from its own GET only, so the list may answer them in any shape.
+func TestListPlanGroupsIgnoresTheListsRegions(t *testing.T) {
+	s := newScript(reply(http.StatusOK, map[string]any{"next": nil, "results": []map[string]any{
+		{"uuid": "p1", "name": "Free", "regions": []map[string]any{{"uuid": "r1", "name": "EU"}}},
+	}}))
+	c, _ := newTestClient(t, s)
+	groups, err := c.ListPlanGroups(context.Background(), "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 1 || groups[0].UUID != "p1" || groups[0].Name != "Free" || groups[0].Regions != nil {
+		t.Errorf("ListPlanGroups = %+v", groups)
 	}
 }

@@ -238,7 +238,7 @@ func (r *ApplicationResource) recoverCreate(ctx context.Context, plan *Applicati
 	switch {
 	case err != nil:
 		diagnostics.OutcomeUnknown(diags, "application", "by its slug "+plan.Slug.ValueString()+" in the Control Panel", lost)
-	case len(apps) == 1 && apps[0].Name == plan.Name.ValueString():
+	case len(apps) == 1 && (apps[0].Name == "" || apps[0].Name == plan.Name.ValueString()): // name: when answered
 		return &apps[0] // created: the answer was lost on the way back
 	default:
 		// Not created: say so with the original error.
